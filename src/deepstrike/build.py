@@ -1,0 +1,416 @@
+"""Scenario -> validated parameters -> parallel papermill -> results.json -> briefing.html."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import fcntl
+import hashlib
+import json
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from deepstrike import __version__, data, paths, results
+from deepstrike.params import CHAPTERS, Chapter, ParamError, Scenario, catalogue, load_scenario
+
+# Bump when the layout of executed notebooks or the cache key changes.
+CACHE_VERSION = "1"
+KEY_PACKAGES = (
+    "ipykernel", "jinja2", "nbclient", "nbconvert", "nbformat", "numpy",
+    "pandas", "papermill", "plotly", "pydantic", "pyyaml",
+)
+
+
+class BuildError(RuntimeError):
+    """A build that ran but failed (a cell raised, a kernel died); exit code 1."""
+
+
+class BuildBusy(RuntimeError):
+    """Another build is writing into the same folder; exit code 3."""
+
+
+@dataclass
+class Outcome:
+    chapter: str
+    path: Path
+    seconds: float
+    cached: bool = False
+
+
+@dataclass
+class BuildResult:
+    scenario: str
+    out_dir: Path
+    briefing: Path
+    results_path: Path
+    seconds: float
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+def _sha(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+def source_hash() -> str:
+    """Hash of the package's own source and templates: a code change invalidates the cache."""
+    base = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(base.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(base).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def versions() -> dict[str, str]:
+    out = {"deepstrike": __version__}
+    for name in KEY_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def cache_key(
+    chapter: Chapter, nb_params: dict[str, Any], data_hashes: dict[str, str], src: str,
+    env: dict[str, str],
+) -> str:
+    notebook = paths.notebooks_dir() / chapter.notebook
+    payload = {
+        "v": CACHE_VERSION,
+        "notebook": _sha(notebook.read_bytes()),
+        "parameters": nb_params,
+        "data": data_hashes,
+        "source": src,
+        "versions": env,
+        "python": sys.version,
+    }
+    return _sha(json.dumps(payload, sort_keys=True).encode())[:32]
+
+
+def check_against_data(scenario: Scenario, tables: dict[str, Any]) -> None:
+    """Parameters that name things in the data must name things that exist."""
+    events = tables.get("pattern_events")
+    if events is None:
+        return
+    known = sorted(set(events["system_id"]))
+    for system in scenario.pattern.systems:
+        if system not in known:
+            near = difflib.get_close_matches(system, known, n=1)
+            hint = f" Did you mean '{near[0]}'?" if near else ""
+            raise ParamError(
+                f"pattern.systems: unknown system {system!r}.{hint} "
+                f"Known systems: {', '.join(known)}"
+            )
+
+
+def _execute(notebook: str, output: str, parameters: dict[str, Any], log_path: str) -> dict:
+    """Run one notebook in this worker process; never raises (exceptions do not pickle well)."""
+    start = time.perf_counter()
+    log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - must outlive the kernel
+    # The kernel inherits this process's stderr: its warnings go to the log, not the terminal.
+    os.dup2(log.fileno(), 2)
+    try:
+        import papermill
+        from papermill.exceptions import PapermillExecutionError
+
+        papermill.execute_notebook(
+            notebook, output, parameters=parameters, kernel_name="python3",
+            progress_bar=False, cwd=str(Path(notebook).parent), start_timeout=120,
+            execution_timeout=600,
+        )
+        return {"ok": True, "seconds": time.perf_counter() - start}
+    except PapermillExecutionError as exc:
+        return {
+            "ok": False, "seconds": time.perf_counter() - start, "cell_index": exc.cell_index,
+            "exec_count": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue,
+            "source": exc.source,
+        }
+    except Exception as exc:  # noqa: BLE001 - a dead kernel or a papermill fault: report it
+        return {
+            "ok": False, "seconds": time.perf_counter() - start, "ename": type(exc).__name__,
+            "evalue": str(exc).strip().splitlines()[-1] if str(exc).strip() else "",
+        }
+    finally:
+        log.flush()
+
+
+def _describe_failure(chapter: Chapter, info: dict, kept: Path) -> str:
+    where = f"notebook {chapter.notebook}"
+    if "cell_index" in info:
+        # papermill counts its injected-parameters cell; report the cell of the source notebook.
+        index = info["cell_index"]
+        source_nb = json.loads((paths.notebooks_dir() / chapter.notebook).read_text())
+        tagged = [
+            i for i, c in enumerate(source_nb["cells"])
+            if "parameters" in c.get("metadata", {}).get("tags", [])
+        ]
+        if tagged and index > tagged[0]:
+            index -= 1
+        first_line = (info.get("source") or "").strip().splitlines()[:1]
+        snippet = f" ({first_line[0][:60]!r})" if first_line else ""
+        where += f", cell {index + 1}{snippet}"
+    return (
+        f"{where}: {info['ename']}: {info['evalue']}\n"
+        f"  partially executed notebook kept at {kept}"
+    )
+
+
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(paths.project_root()), *args],
+            capture_output=True, text=True, timeout=10, check=True,
+        )
+        return done.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def provenance(
+    command: str, data_hashes: dict[str, str], seconds: float, outcomes: list[Outcome]
+) -> dict[str, Any]:
+    commit = _git("rev-parse", "HEAD") or "not a git checkout"
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
+    return {
+        "version": __version__,
+        "commit": commit,
+        "dirty": dirty,
+        "versions": versions(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "data_hashes": data_hashes,
+        "built_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "seconds": f"{seconds:.1f}",
+        "executed": sum(not o.cached for o in outcomes),
+        "cached": sum(o.cached for o in outcomes),
+        "command": command,
+    }
+
+
+def rebuild_command(scenario_ref: str, overrides: list[str]) -> str:
+    parts = ["deepstrike", "build", "--scenario", scenario_ref]
+    for item in overrides:
+        parts += ["-p", item]
+    return shlex.join(parts)
+
+
+@contextlib.contextmanager
+def _lock(out_root: Path, name: str) -> Iterator[None]:
+    out_root.mkdir(parents=True, exist_ok=True)
+    path = out_root / f".{name}.lock"
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole build
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise BuildBusy(
+            f"another build is writing to {out_root / name} (pid {holder}); "
+            "wait for it to finish or build into another folder with --out"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def parameter_rows(scenario: Scenario) -> list[dict[str, Any]]:
+    current = scenario.model_dump(mode="json")
+    rows = []
+    for info in catalogue():
+        if "." in info.name:
+            chapter, name = info.name.split(".", 1)
+            value = current[chapter][name]
+        else:
+            value = current[info.name]
+        default = info.default.isoformat() if hasattr(info.default, "isoformat") else info.default
+        rows.append(
+            {
+                "name": info.name, "value": value, "default": default, "unit": info.unit,
+                "bounds": info.bounds, "description": info.description,
+                "changed": value != default,
+            }
+        )
+    return rows
+
+
+def build(
+    scenario_ref: str = "baseline",
+    overrides: list[str] | None = None,
+    out_root: Path | str = "report",
+    workers: int | None = None,
+    use_cache: bool = True,
+    log: Callable[[str], None] = print,
+) -> BuildResult:
+    """Validate everything, run what is not cached, render, and write atomically."""
+    started = time.perf_counter()
+    overrides = list(overrides or [])
+    name, scenario = load_scenario(scenario_ref, overrides)
+    tables = data.validate_all()
+    check_against_data(scenario, tables)
+    # Nothing has been written up to here: bad input ends the run before any kernel starts.
+
+    out_root = Path(out_root).resolve()
+    data_hashes = data.file_hashes()
+    src = source_hash()
+    env = versions()
+    with _lock(out_root, name):
+        out_dir = out_root / name
+        cache_dir = out_root / ".cache"
+        staging = out_root / f".staging-{name}-{os.getpid()}"
+        for path in (out_dir, cache_dir, staging):
+            path.mkdir(parents=True, exist_ok=True)
+        try:
+            outcomes = _run_chapters(
+                scenario, data_hashes, src, env, cache_dir, staging, out_dir, workers,
+                use_cache, log,
+            )
+            return _finish(
+                name, scenario, scenario_ref, overrides, tables, data_hashes, outcomes,
+                out_dir, started,
+            )
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _run_chapters(
+    scenario: Scenario, data_hashes: dict[str, str], src: str, env: dict[str, str],
+    cache_dir: Path, staging: Path, out_dir: Path, workers: int | None, use_cache: bool,
+    log: Callable[[str], None],
+) -> list[Outcome]:
+    todo: list[tuple[Chapter, dict[str, Any], Path]] = []
+    outcomes: list[Outcome] = []
+    total = len(CHAPTERS)
+    for chapter in CHAPTERS:
+        nb_params = scenario.notebook_parameters(chapter)
+        key = cache_key(chapter, nb_params, data_hashes, src, env)
+        cached = cache_dir / f"{chapter.name}-{key}.ipynb"
+        if use_cache and cached.is_file():
+            outcomes.append(Outcome(chapter.name, cached, 0.0, cached=True))
+            log(f"  [{len(outcomes)}/{total}] {chapter.notebook:<24} cached")
+        else:
+            todo.append((chapter, nb_params, cached))
+    if not todo:
+        return outcomes
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    logs = out_dir / "logs"
+    logs.mkdir(exist_ok=True)
+    failures = []
+    with ProcessPoolExecutor(max_workers=n_workers) as pool:
+        pending = {}
+        for chapter, nb_params, cached in todo:
+            output = staging / chapter.notebook
+            log(f"  [....] {chapter.notebook:<24} running")
+            future = pool.submit(
+                _execute, str(paths.notebooks_dir() / chapter.notebook), str(output),
+                nb_params, str(logs / f"{chapter.name}.log"),
+            )
+            pending[future] = (chapter, output, cached)
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                chapter, output, cached = pending.pop(future)
+                info = future.result()
+                step = f"[{len(outcomes) + len(failures) + 1}/{total}]"
+                if info["ok"]:
+                    shutil.copyfile(output, cached)
+                    outcomes.append(Outcome(chapter.name, cached, info["seconds"]))
+                    log(f"  {step} {chapter.notebook:<24} done in {info['seconds']:.1f} s")
+                else:
+                    kept = out_dir / "failed" / chapter.notebook
+                    kept.parent.mkdir(exist_ok=True)
+                    if output.is_file():
+                        shutil.copyfile(output, kept)
+                    message = _describe_failure(chapter, info, kept)
+                    failures.append(message)
+                    log(f"  {step} {chapter.notebook:<24} FAILED")
+    if failures:
+        raise BuildError("build failed; the last good briefing is untouched.\n" + "\n".join(failures))
+    return outcomes
+
+
+def _finish(
+    name: str, scenario: Scenario, scenario_ref: str, overrides: list[str],
+    tables: dict[str, Any], data_hashes: dict[str, str], outcomes: list[Outcome],
+    out_dir: Path, started: float,
+) -> BuildResult:
+    import nbformat
+
+    from deepstrike import render
+
+    by_name = {o.chapter: o for o in outcomes}
+    collected: dict[str, dict[str, Any]] = {}
+    views = []
+    notebooks_out = out_dir / "notebooks"
+    notebooks_out.mkdir(exist_ok=True)
+    for chapter in CHAPTERS:
+        path = by_name[chapter.name].path
+        nb = nbformat.read(path, as_version=4)
+        collected.update(results.read(nb.cells))
+        views.append(render.chapter_html(nb, chapter.name, chapter.title))
+        shutil.copyfile(path, notebooks_out / chapter.notebook)
+    shutil.rmtree(out_dir / "failed", ignore_errors=True)
+    payload = {
+        "scenario": name,
+        "title": scenario.title,
+        "as_of": scenario.as_of.isoformat(),
+        "seed": scenario.seed,
+        "parameters": scenario.model_dump(mode="json"),
+        "results": dict(sorted(collected.items())),
+    }
+    summary = [
+        {"chapter": c.name, "title": c.title, "headline": collected[f"{c.name}.headline"]["value"]}
+        for c in CHAPTERS
+        if f"{c.name}.headline" in collected
+    ]
+    described = data.resources()
+    sources = data.sources(
+        {t: data.as_of_filter(frame, described[t], scenario.as_of) for t, frame in tables.items()}
+    )
+    sources["source_date"] = sources["source_date"].dt.strftime("%Y-%m-%d")
+    seconds = time.perf_counter() - started
+    context = {
+        "title": scenario.title,
+        "scenario_name": name,
+        "as_of": scenario.as_of.isoformat(),
+        "description": scenario.description,
+        "summary": summary,
+        "chapters": views,
+        "parameters": parameter_rows(scenario),
+        "sources": sources.to_dict("records"),
+        "provenance": provenance(
+            rebuild_command(scenario_ref, overrides), data_hashes, seconds, outcomes
+        ),
+    }
+    page = render.briefing(context)
+    results_path = out_dir / "results.json"
+    briefing = out_dir / "briefing.html"
+    _atomic_write(results_path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    _atomic_write(out_dir / "provenance.json", json.dumps(context["provenance"], indent=2) + "\n")
+    _atomic_write(briefing, page)
+    return BuildResult(name, out_dir, briefing, results_path, time.perf_counter() - started, outcomes)

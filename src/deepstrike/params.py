@@ -1,0 +1,326 @@
+"""Parameter schema (one pydantic model per chapter), scenarios and command-line overrides."""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from deepstrike import paths
+
+
+class ParamError(ValueError):
+    """A scenario or parameter that cannot be used; the message names the parameter."""
+
+
+def _field(default: Any, description: str, unit: str = "", **bounds: Any) -> Any:
+    return Field(default, description=description, json_schema_extra={"unit": unit}, **bounds)
+
+
+class ChapterParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+PATTERN_SYSTEMS = [
+    "himars",
+    "abrams",
+    "f16",
+    "patriot",
+    "leopard2",
+    "storm_shadow",
+    "storm_shadow_in_russia",
+    "atacms",
+    "atacms_lr",
+    "us_weapons_kharkiv",
+    "atacms_in_russia",
+    "taurus",
+]
+
+
+class PatternParams(ChapterParams):
+    systems: list[str] = _field(
+        PATTERN_SYSTEMS,
+        "Systems and permissions compared (ids from data/pattern_events.csv)",
+        "system ids",
+        min_length=1,
+    )
+    months_threshold_days: int = _field(
+        60,
+        "A refusal counts as lasting 'months' when it lasted at least this long",
+        "days",
+        ge=14,
+        le=365,
+    )
+    draws: int = _field(
+        20_000,
+        "Monte Carlo draws over approximate event dates",
+        "draws",
+        ge=100,
+        le=1_000_000,
+    )
+    interval_pct: float = _field(
+        90.0, "Width of the uncertainty interval shown", "%", ge=50.0, le=99.0
+    )
+
+
+@dataclass(frozen=True)
+class Chapter:
+    name: str
+    notebook: str
+    title: str
+    params: type[ChapterParams]
+
+
+CHAPTERS: tuple[Chapter, ...] = (
+    Chapter("pattern", "01_pattern.ipynb", "Pattern: refuse, then approve?", PatternParams),
+)
+
+# Scenario-level fields every notebook receives besides its own chapter's parameters.
+NOTEBOOK_SCENARIO_FIELDS = ("as_of", "seed")
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = _field(
+        "Baseline: as of the source article", "Title shown on the briefing", "", max_length=200
+    )
+    description: str = _field("", "What the scenario represents and why", "", max_length=2000)
+    as_of: date = _field(
+        date(2024, 11, 18), "Only data dated on or before this day are used", "date"
+    )
+    seed: int = _field(20241118, "Random seed of every Monte Carlo model", "", ge=0, le=2**32 - 1)
+    pattern: PatternParams = Field(default_factory=PatternParams)
+
+    def notebook_parameters(self, chapter: Chapter) -> dict[str, Any]:
+        """The flat name -> value mapping injected into one chapter's notebook."""
+        values: dict[str, Any] = {"as_of": self.as_of.isoformat(), "seed": self.seed}
+        values.update(getattr(self, chapter.name).model_dump(mode="json"))
+        return values
+
+
+@dataclass(frozen=True)
+class ParamInfo:
+    name: str
+    default: Any
+    unit: str
+    bounds: str
+    description: str
+    annotation: Any
+
+
+def _bounds(field: Any) -> str:
+    parts = []
+    for item in field.metadata:
+        for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            if getattr(item, attr, None) is not None:
+                parts.append(f"{sign} {getattr(item, attr)}")
+        if getattr(item, "min_length", None) is not None:
+            parts.append(f"at least {item.min_length} item(s)")
+        if getattr(item, "max_length", None) is not None:
+            parts.append(f"at most {item.max_length} characters")
+    return ", ".join(parts)
+
+
+def _info(name: str, field: Any) -> ParamInfo:
+    extra = field.json_schema_extra or {}
+    default = field.get_default(call_default_factory=True)
+    return ParamInfo(
+        name=name,
+        default=default,
+        unit=str(extra.get("unit", "")),
+        bounds=_bounds(field),
+        description=field.description or "",
+        annotation=field.annotation,
+    )
+
+
+def catalogue() -> list[ParamInfo]:
+    """Every parameter, scenario fields first, then each chapter's as `chapter.name`."""
+    out = []
+    for name, field in Scenario.model_fields.items():
+        if name in {c.name for c in CHAPTERS}:
+            continue
+        out.append(_info(name, field))
+    for chapter in CHAPTERS:
+        for name, field in chapter.params.model_fields.items():
+            out.append(_info(f"{chapter.name}.{name}", field))
+    return out
+
+
+def _names() -> list[str]:
+    return [p.name for p in catalogue()]
+
+
+def _unknown(name: str) -> ParamError:
+    near = difflib.get_close_matches(name, _names(), n=1, cutoff=0.6)
+    hint = f" Did you mean '{near[0]}'?" if near else ""
+    return ParamError(f"unknown parameter '{name}'.{hint} See `deepstrike params` for the list.")
+
+
+_NAME_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_name(name: str) -> None:
+    parts = name.split(".")
+    # Names end up as Python assignments in papermill's injected cell, which does not check them.
+    if len(parts) > 2 or not all(
+        _NAME_PART.match(p) and p.isidentifier() and not keyword.iskeyword(p) for p in parts
+    ):
+        raise ParamError(
+            f"parameter name {name!r} is not an identifier (expected name or chapter.name)"
+        )
+
+
+def _format_error(err: ValidationError, origin: str) -> ParamError:
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"] if not isinstance(p, int))
+        if e["type"] == "extra_forbidden":
+            return ParamError(f"{origin}: {_unknown(loc)}")
+        value = e.get("input")
+        shown = repr(value) if not isinstance(value, (dict, list)) else ""
+        desc = {p.name: p for p in catalogue()}.get(loc)
+        hint = f" ({desc.description}; {desc.unit or 'no unit'})" if desc else ""
+        lines.append(f"{loc} = {shown}: {e['msg'].lower()}{hint}")
+    return ParamError(f"{origin}: invalid parameter " + "; ".join(lines))
+
+
+def _field_annotation(name: str) -> Any:
+    for p in catalogue():
+        if p.name == name:
+            return p.annotation
+    raise _unknown(name)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """`chapter.name=value` from the command line: the value is coerced by the schema's type."""
+    if "=" not in text:
+        raise ParamError(f"override {text!r} must look like name=value or chapter.name=value")
+    name, raw = text.split("=", 1)
+    name = name.strip()
+    check_name(name)
+    annotation = _field_annotation(name)
+    if getattr(annotation, "__origin__", None) is list:
+        # Lists are comma-separated on the command line: -p pattern.systems=himars,atacms
+        return name, [item.strip() for item in raw.split(",") if item.strip()]
+    return name, raw
+
+
+def _set(tree: dict[str, Any], name: str, value: Any) -> None:
+    if "." in name:
+        chapter, field = name.split(".", 1)
+        node = tree.setdefault(chapter, {})
+        if not isinstance(node, dict):
+            raise ParamError(f"'{chapter}' must be a mapping of parameters")
+        node[field] = value
+    else:
+        tree[name] = value
+
+
+def _check_tree(tree: dict[str, Any], origin: str) -> None:
+    chapters = {c.name for c in CHAPTERS}
+    for key, value in tree.items():
+        name = str(key)
+        if key in chapters and isinstance(value, dict):
+            for sub in value:
+                check_name(f"{name}.{sub}")
+                _field_annotation(f"{name}.{sub}")
+        else:
+            check_name(name)
+            if name in chapters:
+                raise ParamError(f"{origin}: '{name}' must be a mapping of parameters")
+            _field_annotation(name)
+
+
+def scenario_path(ref: str) -> Path:
+    """A scenario given by name (scenarios/NAME.yaml) or by path."""
+    candidate = Path(ref)
+    if candidate.suffix in {".yaml", ".yml"} or "/" in ref or "\\" in ref:
+        if not candidate.is_file():
+            raise ParamError(f"scenario file {ref!r} not found")
+        return candidate
+    if not _NAME_PART.match(ref.replace("-", "_")):
+        raise ParamError(f"scenario name {ref!r} is not a valid name")
+    path = paths.scenarios_dir() / f"{ref}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in paths.scenarios_dir().glob("*.yaml"))
+        near = difflib.get_close_matches(ref, known, n=1)
+        hint = f" Did you mean '{near[0]}'?" if near else ""
+        raise ParamError(
+            f"unknown scenario {ref!r}.{hint} Available: {', '.join(known) or 'none'}"
+        )
+    return path
+
+
+def scenario_name(path: Path) -> str:
+    name = path.stem
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        raise ParamError(f"scenario file name {path.name!r} may only use letters, digits, - and _")
+    return name
+
+
+def read_scenario_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParamError(f"scenario {path}: cannot be read ({exc})") from exc
+    try:
+        tree = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParamError(f"scenario {path}: malformed YAML{where}: {problem}") from exc
+    if tree is None:
+        return {}
+    if not isinstance(tree, dict):
+        raise ParamError(f"scenario {path}: must be a mapping of parameter names to values")
+    return tree
+
+
+def load_scenario(ref: str = "baseline", overrides: list[str] | None = None) -> tuple[str, Scenario]:
+    """Resolve, read and validate a scenario plus `-p` overrides; raises ParamError."""
+    path = scenario_path(ref)
+    name = scenario_name(path)
+    tree = read_scenario_file(path)
+    _check_tree(tree, f"scenario {path}")
+    for text in overrides or []:
+        key, value = parse_override(text)
+        _set(tree, key, value)
+    return name, validate(tree, origin=f"scenario {name}")
+
+
+def validate(tree: dict[str, Any], origin: str = "parameters") -> Scenario:
+    try:
+        _check_tree(tree, origin)
+    except ParamError as exc:
+        if str(exc).startswith(origin):
+            raise
+        raise ParamError(f"{origin}: {exc}") from None
+    try:
+        return Scenario.model_validate(tree)
+    except ValidationError as err:
+        raise _format_error(err, origin) from None
+
+
+def changed_parameters(scenario: Scenario) -> dict[str, Any]:
+    """Parameters that differ from the schema defaults, as `name` or `chapter.name`."""
+    default = Scenario().model_dump(mode="json")
+    current = scenario.model_dump(mode="json")
+    out: dict[str, Any] = {}
+    for key, value in current.items():
+        if isinstance(value, dict):
+            for sub, v in value.items():
+                if default[key].get(sub) != v:
+                    out[f"{key}.{sub}"] = v
+        elif default.get(key) != value:
+            out[key] = value
+    return out

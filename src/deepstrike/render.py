@@ -1,0 +1,145 @@
+"""Executed notebooks -> one self-contained HTML briefing (no code, plotly.js inlined once)."""
+
+from __future__ import annotations
+
+import copy
+import html
+import importlib.util
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from deepstrike.results import MIME as RESULT_MIME
+
+TEMPLATES = Path(__file__).parent / "templates"
+# Cells papermill adds or that hold code-only set-up; the reader sees outputs and prose only.
+HIDDEN_TAGS = {"parameters", "injected-parameters", "papermill-error-cell-tag"}
+_HEADING = re.compile(r"<h([1-3])(?: [^>]*)?>(.*?)</h\1>", re.S)
+
+
+@dataclass
+class ChapterView:
+    name: str
+    title: str
+    html: str
+    sections: list[tuple[str, str]] = field(default_factory=list)
+
+
+@cache
+def plotly_js() -> str:
+    """The plotly.min.js bundled with the installed plotly package (found without importing it)."""
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("plotly is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
+    return path.read_text(encoding="utf-8")
+
+
+def _clean(nb: Any) -> Any:
+    """A copy without hidden cells, recorded results, stream output and execution metadata."""
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        if HIDDEN_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        if cell.cell_type == "code":
+            outputs = []
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "stream":
+                    continue  # warnings and prints are for the build log, not the reader
+                if RESULT_MIME in out.get("data", {}):
+                    continue
+                outputs.append(out)
+            cell.outputs = outputs
+            if not outputs:
+                continue
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+@cache
+def _exporter() -> Any:
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+    )
+
+
+def _slug(text: str) -> str:
+    plain = re.sub(r"<[^>]+>", "", html.unescape(text))
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:60] or "section"
+
+
+def chapter_html(nb: Any, name: str, title: str) -> ChapterView:
+    """Render one executed notebook's outputs and prose; headings get chapter-scoped ids."""
+    body, _ = _exporter().from_notebook_node(_clean(nb))
+    body = body.replace(' id="cell-id=', ' data-cell="')
+    sections: list[tuple[str, str]] = []
+    seen: set[str] = set()
+
+    def anchor(match: re.Match[str]) -> str:
+        level, inner = match.group(1), match.group(2)
+        if level == "1":
+            return f'<h2 class="chapter-title" id="{name}">{inner}</h2>'
+        ident = f"{name}--{_slug(inner)}"
+        while ident in seen:
+            ident += "-x"
+        seen.add(ident)
+        if level == "2":
+            sections.append((ident, re.sub(r"<[^>]+>", "", inner)))
+            return f'<h3 id="{ident}">{inner}</h3>'
+        return f'<h4 id="{ident}">{inner}</h4>'
+
+    body = _HEADING.sub(anchor, body)
+    return ChapterView(name=name, title=title, html=body, sections=sections)
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["safe_url"] = safe_url
+    env.filters["fmt"] = format_value
+    return env
+
+
+def safe_url(url: Any) -> str:
+    """Only http(s) links are rendered as links; anything else becomes '#'."""
+    text = str(url or "")
+    return text if re.match(r"^https?://", text) else "#"
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    if isinstance(value, list):
+        return ", ".join(format_value(v) for v in value)
+    if value is None:
+        return "–"
+    return str(value)
+
+
+def briefing(context: dict[str, Any]) -> str:
+    """The whole page. Everything from parameters or data is escaped by the template."""
+    css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")
+    script = plotly_js()
+    if "</script" in script.lower():
+        raise RuntimeError("plotly.min.js contains '</script': it cannot be inlined safely")
+    page = _env().get_template("briefing.html.j2").render(
+        css=css, plotly_js=script, **context
+    )
+    return page
