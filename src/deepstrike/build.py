@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import fcntl
 import hashlib
 import json
@@ -23,13 +22,22 @@ from pathlib import Path
 from typing import Any
 
 from deepstrike import __version__, data, paths, results
-from deepstrike.params import CHAPTERS, Chapter, ParamError, Scenario, catalogue, load_scenario
+from deepstrike.params import CHAPTERS, Chapter, Scenario, catalogue, load_scenario
 
 # Bump when the layout of executed notebooks or the cache key changes.
 CACHE_VERSION = "1"
 KEY_PACKAGES = (
-    "ipykernel", "jinja2", "nbclient", "nbconvert", "nbformat", "numpy",
-    "pandas", "papermill", "plotly", "pydantic", "pyyaml",
+    "ipykernel",
+    "jinja2",
+    "nbclient",
+    "nbconvert",
+    "nbformat",
+    "numpy",
+    "pandas",
+    "papermill",
+    "plotly",
+    "pydantic",
+    "pyyaml",
 )
 
 
@@ -85,7 +93,10 @@ def versions() -> dict[str, str]:
 
 
 def cache_key(
-    chapter: Chapter, nb_params: dict[str, Any], data_hashes: dict[str, str], src: str,
+    chapter: Chapter,
+    nb_params: dict[str, Any],
+    data_hashes: dict[str, str],
+    src: str,
     env: dict[str, str],
 ) -> str:
     notebook = paths.notebooks_dir() / chapter.notebook
@@ -101,20 +112,10 @@ def cache_key(
     return _sha(json.dumps(payload, sort_keys=True).encode())[:32]
 
 
-def check_against_data(scenario: Scenario, tables: dict[str, Any]) -> None:
+def check_against_data(scenario: Any, tables: dict[str, Any]) -> None:
     """Parameters that name things in the data must name things that exist."""
-    events = tables.get("pattern_events")
-    if events is None:
-        return
-    known = sorted(set(events["system_id"]))
-    for system in scenario.pattern.systems:
-        if system not in known:
-            near = difflib.get_close_matches(system, known, n=1)
-            hint = f" Did you mean '{near[0]}'?" if near else ""
-            raise ParamError(
-                f"pattern.systems: unknown system {system!r}.{hint} "
-                f"Known systems: {', '.join(known)}"
-            )
+    for chapter in CHAPTERS:
+        getattr(scenario, chapter.name).check_data(tables)
 
 
 def _execute(notebook: str, output: str, parameters: dict[str, Any], log_path: str) -> dict:
@@ -128,20 +129,31 @@ def _execute(notebook: str, output: str, parameters: dict[str, Any], log_path: s
         from papermill.exceptions import PapermillExecutionError
 
         papermill.execute_notebook(
-            notebook, output, parameters=parameters, kernel_name="python3",
-            progress_bar=False, cwd=str(Path(notebook).parent), start_timeout=120,
+            notebook,
+            output,
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(Path(notebook).parent),
+            start_timeout=120,
             execution_timeout=600,
         )
         return {"ok": True, "seconds": time.perf_counter() - start}
     except PapermillExecutionError as exc:
         return {
-            "ok": False, "seconds": time.perf_counter() - start, "cell_index": exc.cell_index,
-            "exec_count": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue,
+            "ok": False,
+            "seconds": time.perf_counter() - start,
+            "cell_index": exc.cell_index,
+            "exec_count": exc.exec_count,
+            "ename": exc.ename,
+            "evalue": exc.evalue,
             "source": exc.source,
         }
     except Exception as exc:  # noqa: BLE001 - a dead kernel or a papermill fault: report it
         return {
-            "ok": False, "seconds": time.perf_counter() - start, "ename": type(exc).__name__,
+            "ok": False,
+            "seconds": time.perf_counter() - start,
+            "ename": type(exc).__name__,
             "evalue": str(exc).strip().splitlines()[-1] if str(exc).strip() else "",
         }
     finally:
@@ -155,7 +167,8 @@ def _describe_failure(chapter: Chapter, info: dict, kept: Path) -> str:
         index = info["cell_index"]
         source_nb = json.loads((paths.notebooks_dir() / chapter.notebook).read_text())
         tagged = [
-            i for i, c in enumerate(source_nb["cells"])
+            i
+            for i, c in enumerate(source_nb["cells"])
             if "parameters" in c.get("metadata", {}).get("tags", [])
         ]
         if tagged and index > tagged[0]:
@@ -164,8 +177,7 @@ def _describe_failure(chapter: Chapter, info: dict, kept: Path) -> str:
         snippet = f" ({first_line[0][:60]!r})" if first_line else ""
         where += f", cell {index + 1}{snippet}"
     return (
-        f"{where}: {info['ename']}: {info['evalue']}\n"
-        f"  partially executed notebook kept at {kept}"
+        f"{where}: {info['ename']}: {info['evalue']}\n  partially executed notebook kept at {kept}"
     )
 
 
@@ -173,7 +185,10 @@ def _git(*args: str) -> str:
     try:
         done = subprocess.run(
             ["git", "-C", str(paths.project_root()), *args],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         )
         return done.stdout.strip()
     except (OSError, subprocess.SubprocessError):
@@ -251,8 +266,12 @@ def parameter_rows(scenario: Scenario) -> list[dict[str, Any]]:
         default = info.default.isoformat() if hasattr(info.default, "isoformat") else info.default
         rows.append(
             {
-                "name": info.name, "value": value, "default": default, "unit": info.unit,
-                "bounds": info.bounds, "description": info.description,
+                "name": info.name,
+                "value": value,
+                "default": default,
+                "unit": info.unit,
+                "bounds": info.bounds,
+                "description": info.description,
                 "changed": value != default,
             }
         )
@@ -287,20 +306,42 @@ def build(
             path.mkdir(parents=True, exist_ok=True)
         try:
             outcomes = _run_chapters(
-                scenario, data_hashes, src, env, cache_dir, staging, out_dir, workers,
-                use_cache, log,
+                scenario,
+                data_hashes,
+                src,
+                env,
+                cache_dir,
+                staging,
+                out_dir,
+                workers,
+                use_cache,
+                log,
             )
             return _finish(
-                name, scenario, scenario_ref, overrides, tables, data_hashes, outcomes,
-                out_dir, started,
+                name,
+                scenario,
+                scenario_ref,
+                overrides,
+                tables,
+                data_hashes,
+                outcomes,
+                out_dir,
+                started,
             )
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
 
 def _run_chapters(
-    scenario: Scenario, data_hashes: dict[str, str], src: str, env: dict[str, str],
-    cache_dir: Path, staging: Path, out_dir: Path, workers: int | None, use_cache: bool,
+    scenario: Scenario,
+    data_hashes: dict[str, str],
+    src: str,
+    env: dict[str, str],
+    cache_dir: Path,
+    staging: Path,
+    out_dir: Path,
+    workers: int | None,
+    use_cache: bool,
     log: Callable[[str], None],
 ) -> list[Outcome]:
     todo: list[tuple[Chapter, dict[str, Any], Path]] = []
@@ -327,8 +368,11 @@ def _run_chapters(
             output = staging / chapter.notebook
             log(f"  [....] {chapter.notebook:<24} running")
             future = pool.submit(
-                _execute, str(paths.notebooks_dir() / chapter.notebook), str(output),
-                nb_params, str(logs / f"{chapter.name}.log"),
+                _execute,
+                str(paths.notebooks_dir() / chapter.notebook),
+                str(output),
+                nb_params,
+                str(logs / f"{chapter.name}.log"),
             )
             pending[future] = (chapter, output, cached)
         while pending:
@@ -350,14 +394,22 @@ def _run_chapters(
                     failures.append(message)
                     log(f"  {step} {chapter.notebook:<24} FAILED")
     if failures:
-        raise BuildError("build failed; the last good briefing is untouched.\n" + "\n".join(failures))
+        raise BuildError(
+            "build failed; the last good briefing is untouched.\n" + "\n".join(failures)
+        )
     return outcomes
 
 
 def _finish(
-    name: str, scenario: Scenario, scenario_ref: str, overrides: list[str],
-    tables: dict[str, Any], data_hashes: dict[str, str], outcomes: list[Outcome],
-    out_dir: Path, started: float,
+    name: str,
+    scenario: Scenario,
+    scenario_ref: str,
+    overrides: list[str],
+    tables: dict[str, Any],
+    data_hashes: dict[str, str],
+    outcomes: list[Outcome],
+    out_dir: Path,
+    started: float,
 ) -> BuildResult:
     import nbformat
 
@@ -413,4 +465,6 @@ def _finish(
     _atomic_write(results_path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     _atomic_write(out_dir / "provenance.json", json.dumps(context["provenance"], indent=2) + "\n")
     _atomic_write(briefing, page)
-    return BuildResult(name, out_dir, briefing, results_path, time.perf_counter() - started, outcomes)
+    return BuildResult(
+        name, out_dir, briefing, results_path, time.perf_counter() - started, outcomes
+    )

@@ -17,11 +17,17 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="execute the chapters and render the HTML briefing")
     build.add_argument(
-        "--scenario", "-s", default="baseline",
+        "--scenario",
+        "-s",
+        default="baseline",
         help="scenario name (scenarios/NAME.yaml) or path to a YAML file [baseline]",
     )
     build.add_argument(
-        "-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="override one parameter, e.g. -p pattern.months_threshold_days=90 (repeatable)",
     )
     build.add_argument("--out", default="report", help="output folder [report]")
@@ -53,8 +59,13 @@ def _params(scenario_ref: str | None) -> int:
         rows.append(row)
     widths = [min(max(len(str(r[i])) for r in [header, *rows]), 48) for i in range(len(header))]
     for row in [header, *rows]:
-        cells = [str(c) if len(str(c)) <= w else str(c)[: w - 1] + "…" for c, w in zip(row, widths, strict=True)]
-        print("  ".join(c.ljust(w) for c, w in zip(cells[:-1], widths[:-1], strict=True)), cells[-1])
+        cells = [
+            str(c) if len(str(c)) <= w else str(c)[: w - 1] + "…"
+            for c, w in zip(row, widths, strict=True)
+        ]
+        print(
+            "  ".join(c.ljust(w) for c, w in zip(cells[:-1], widths[:-1], strict=True)), cells[-1]
+        )
     return EXIT_OK
 
 
@@ -78,8 +89,12 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     print(f"deepstrike: building scenario {args.scenario}", flush=True)
     result = build.build(
-        args.scenario, args.param, out_root=Path(args.out), workers=args.workers,
-        use_cache=not args.no_cache, log=lambda line: print(line, flush=True),
+        args.scenario,
+        args.param,
+        out_root=Path(args.out),
+        workers=args.workers,
+        use_cache=not args.no_cache,
+        log=lambda line: print(line, flush=True),
     )
     size = result.briefing.stat().st_size / 1e6
     print(f"deepstrike: wrote {result.briefing} ({size:.1f} MB) in {result.seconds:.1f} s")

@@ -1,4 +1,4 @@
-"""Load the curated tables in data/, validate them against datapackage.json, filter by as-of date."""
+"""Load the tables in data/, validate them against datapackage.json, filter by as-of date."""
 
 from __future__ import annotations
 
@@ -125,7 +125,9 @@ def _read_rows(path: Path, label: str) -> tuple[list[str], list[list[str]]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError(f"{label}: not UTF-8 text (byte {exc.start}); the file is corrupt") from None
+        raise DataError(
+            f"{label}: not UTF-8 text (byte {exc.start}); the file is corrupt"
+        ) from None
     if "\x00" in text:
         raise DataError(f"{label}: contains NUL bytes; the file is corrupt")
     try:
@@ -191,7 +193,9 @@ def validate(res: Resource, root: Path | None = None) -> pd.DataFrame:
     return frame
 
 
-def load_table(name: str, as_of: date | str | None = None, root: Path | None = None) -> pd.DataFrame:
+def load_table(
+    name: str, as_of: date | str | None = None, root: Path | None = None
+) -> pd.DataFrame:
     """A validated table; rows dated after `as_of` (the scenario's date) are dropped."""
     table = resources(root).get(name)
     if table is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from deepstrike import paths
 
@@ -26,6 +26,14 @@ def _field(default: Any, description: str, unit: str = "", **bounds: Any) -> Any
 
 class ChapterParams(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    def check_data(self, tables: dict[str, Any]) -> None:
+        """Raise ParamError when a parameter names something the data do not hold."""
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    near = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" Did you mean '{near[0]}'?" if near else ""
 
 
 PATTERN_SYSTEMS = [
@@ -45,6 +53,8 @@ PATTERN_SYSTEMS = [
 
 
 class PatternParams(ChapterParams):
+    """Chapter 1: the refuse-then-approve pattern."""
+
     systems: list[str] = _field(
         PATTERN_SYSTEMS,
         "Systems and permissions compared (ids from data/pattern_events.csv)",
@@ -69,6 +79,15 @@ class PatternParams(ChapterParams):
         90.0, "Width of the uncertainty interval shown", "%", ge=50.0, le=99.0
     )
 
+    def check_data(self, tables: dict[str, Any]) -> None:
+        known = sorted(set(tables["pattern_events"]["system_id"]))
+        for system in self.systems:
+            if system not in known:
+                raise ParamError(
+                    f"pattern.systems: unknown system {system!r}.{_did_you_mean(system, known)} "
+                    f"Known systems: {', '.join(known)}"
+                )
+
 
 @dataclass(frozen=True)
 class Chapter:
@@ -86,7 +105,7 @@ CHAPTERS: tuple[Chapter, ...] = (
 NOTEBOOK_SCENARIO_FIELDS = ("as_of", "seed")
 
 
-class Scenario(BaseModel):
+class ScenarioBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = _field(
@@ -97,13 +116,20 @@ class Scenario(BaseModel):
         date(2024, 11, 18), "Only data dated on or before this day are used", "date"
     )
     seed: int = _field(20241118, "Random seed of every Monte Carlo model", "", ge=0, le=2**32 - 1)
-    pattern: PatternParams = Field(default_factory=PatternParams)
 
     def notebook_parameters(self, chapter: Chapter) -> dict[str, Any]:
         """The flat name -> value mapping injected into one chapter's notebook."""
         values: dict[str, Any] = {"as_of": self.as_of.isoformat(), "seed": self.seed}
         values.update(getattr(self, chapter.name).model_dump(mode="json"))
         return values
+
+
+# The scenario model: the scenario fields plus one field per chapter, from CHAPTERS.
+Scenario = create_model(
+    "Scenario",
+    __base__=ScenarioBase,
+    **{c.name: (c.params, Field(default_factory=c.params)) for c in CHAPTERS},
+)
 
 
 @dataclass(frozen=True)
@@ -145,9 +171,7 @@ def _info(name: str, field: Any) -> ParamInfo:
 def catalogue() -> list[ParamInfo]:
     """Every parameter, scenario fields first, then each chapter's as `chapter.name`."""
     out = []
-    for name, field in Scenario.model_fields.items():
-        if name in {c.name for c in CHAPTERS}:
-            continue
+    for name, field in ScenarioBase.model_fields.items():
         out.append(_info(name, field))
     for chapter in CHAPTERS:
         for name, field in chapter.params.model_fields.items():
@@ -160,8 +184,7 @@ def _names() -> list[str]:
 
 
 def _unknown(name: str) -> ParamError:
-    near = difflib.get_close_matches(name, _names(), n=1, cutoff=0.6)
-    hint = f" Did you mean '{near[0]}'?" if near else ""
+    hint = _did_you_mean(name, _names())
     return ParamError(f"unknown parameter '{name}'.{hint} See `deepstrike params` for the list.")
 
 
@@ -252,11 +275,8 @@ def scenario_path(ref: str) -> Path:
     path = paths.scenarios_dir() / f"{ref}.yaml"
     if not path.is_file():
         known = sorted(p.stem for p in paths.scenarios_dir().glob("*.yaml"))
-        near = difflib.get_close_matches(ref, known, n=1)
-        hint = f" Did you mean '{near[0]}'?" if near else ""
-        raise ParamError(
-            f"unknown scenario {ref!r}.{hint} Available: {', '.join(known) or 'none'}"
-        )
+        hint = _did_you_mean(ref, known)
+        raise ParamError(f"unknown scenario {ref!r}.{hint} Available: {', '.join(known) or 'none'}")
     return path
 
 
@@ -286,7 +306,7 @@ def read_scenario_file(path: Path) -> dict[str, Any]:
     return tree
 
 
-def load_scenario(ref: str = "baseline", overrides: list[str] | None = None) -> tuple[str, Scenario]:
+def load_scenario(ref: str = "baseline", overrides: list[str] | None = None) -> tuple[str, Any]:
     """Resolve, read and validate a scenario plus `-p` overrides; raises ParamError."""
     path = scenario_path(ref)
     name = scenario_name(path)
@@ -298,7 +318,7 @@ def load_scenario(ref: str = "baseline", overrides: list[str] | None = None) -> 
     return name, validate(tree, origin=f"scenario {name}")
 
 
-def validate(tree: dict[str, Any], origin: str = "parameters") -> Scenario:
+def validate(tree: dict[str, Any], origin: str = "parameters") -> Any:
     try:
         _check_tree(tree, origin)
     except ParamError as exc:
@@ -311,7 +331,7 @@ def validate(tree: dict[str, Any], origin: str = "parameters") -> Scenario:
         raise _format_error(err, origin) from None
 
 
-def changed_parameters(scenario: Scenario) -> dict[str, Any]:
+def changed_parameters(scenario: Any) -> dict[str, Any]:
     """Parameters that differ from the schema defaults, as `name` or `chapter.name`."""
     default = Scenario().model_dump(mode="json")
     current = scenario.model_dump(mode="json")

@@ -139,7 +139,5 @@ def briefing(context: dict[str, Any]) -> str:
     script = plotly_js()
     if "</script" in script.lower():
         raise RuntimeError("plotly.min.js contains '</script': it cannot be inlined safely")
-    page = _env().get_template("briefing.html.j2").render(
-        css=css, plotly_js=script, **context
-    )
+    page = _env().get_template("briefing.html.j2").render(css=css, plotly_js=script, **context)
     return page
