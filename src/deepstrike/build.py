@@ -400,6 +400,20 @@ def _run_chapters(
     return outcomes
 
 
+def _chapter_view(chapter: Chapter, notebook_text: str, cached: Path) -> Any:
+    """The chapter's HTML, rendered once per executed notebook (same cache key) and reused."""
+    from deepstrike import render
+
+    if cached.is_file():
+        stored = json.loads(cached.read_text(encoding="utf-8"))
+        return render.ChapterView(chapter.name, chapter.title, stored["html"], stored["sections"])
+    import nbformat
+
+    view = render.chapter_html(nbformat.reads(notebook_text, 4), chapter.name, chapter.title)
+    _atomic_write(cached, json.dumps({"html": view.html, "sections": view.sections}))
+    return view
+
+
 def _finish(
     name: str,
     scenario: Scenario,
@@ -411,8 +425,6 @@ def _finish(
     out_dir: Path,
     started: float,
 ) -> BuildResult:
-    import nbformat
-
     from deepstrike import render
 
     by_name = {o.chapter: o for o in outcomes}
@@ -422,9 +434,9 @@ def _finish(
     notebooks_out.mkdir(exist_ok=True)
     for chapter in CHAPTERS:
         path = by_name[chapter.name].path
-        nb = nbformat.read(path, as_version=4)
-        collected.update(results.read(nb.cells))
-        views.append(render.chapter_html(nb, chapter.name, chapter.title))
+        text = path.read_text(encoding="utf-8")
+        collected.update(results.read(json.loads(text)["cells"]))
+        views.append(_chapter_view(chapter, text, path.with_suffix(".view.json")))
         shutil.copyfile(path, notebooks_out / chapter.notebook)
     shutil.rmtree(out_dir / "failed", ignore_errors=True)
     payload = {

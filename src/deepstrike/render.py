@@ -36,7 +36,10 @@ def plotly_js() -> str:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("plotly is not installed")
     path = Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
-    return path.read_text(encoding="utf-8")
+    script = path.read_text(encoding="utf-8")
+    if re.search(r"</script", script, re.IGNORECASE):
+        raise RuntimeError(f"{path} contains '</script': it cannot be inlined safely")
+    return script
 
 
 def _clean(nb: Any) -> Any:
@@ -136,8 +139,4 @@ def format_value(value: Any) -> str:
 def briefing(context: dict[str, Any]) -> str:
     """The whole page. Everything from parameters or data is escaped by the template."""
     css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")
-    script = plotly_js()
-    if "</script" in script.lower():
-        raise RuntimeError("plotly.min.js contains '</script': it cannot be inlined safely")
-    page = _env().get_template("briefing.html.j2").render(css=css, plotly_js=script, **context)
-    return page
+    return _env().get_template("briefing.html.j2").render(css=css, plotly_js=plotly_js(), **context)

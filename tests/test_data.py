@@ -1,0 +1,182 @@
+"""The data layer: tables validate, rows are sourced, violations name file, line, column."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from deepstrike import data, paths
+from deepstrike.data import DataError
+
+DATA = paths.data_dir()
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    dest = tmp_path / "data"
+    shutil.copytree(DATA, dest)
+    return dest
+
+
+def _rewrite(path: Path, edit) -> None:  # noqa: ANN001 - edit(rows) mutates the rows
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    edit(rows)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def _error(root: Path, table: str = "pattern_events") -> str:
+    with pytest.raises(DataError) as info:
+        data.validate(data.resources(root)[table], root)
+    return str(info.value)
+
+
+def test_every_table_validates_and_has_rows() -> None:
+    tables = data.validate_all()
+    assert "pattern_events" in tables
+    for name, frame in tables.items():
+        assert len(frame) > 0, name
+
+
+def test_every_row_is_sourced() -> None:
+    for name, frame in data.validate_all().items():
+        for column in data.PROVENANCE_FIELDS:
+            assert frame[column].notna().all(), f"{name}.{column}"
+        assert frame["source_url"].str.match(r"^https?://").all(), name
+
+
+def test_every_resource_has_a_primary_key_and_described_fields() -> None:
+    for res in data.resources().values():
+        assert res.primary_key, res.name
+        for field in res.fields:
+            assert field.get("description"), f"{res.name}.{field['name']}"
+
+
+def test_every_csv_in_data_is_described() -> None:
+    described = {res.path for res in data.resources().values()}
+    on_disk = {p.name for p in DATA.glob("*.csv")}
+    assert on_disk <= described
+
+
+def test_missing_source_names_line_and_column(data_copy: Path) -> None:
+    path = data_copy / "pattern_events.csv"
+    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    column = header.index("source_url")
+
+    def edit(rows: list[list[str]]) -> None:
+        rows[3][column] = ""
+
+    _rewrite(path, edit)
+    message = _error(data_copy)
+    assert "data/pattern_events.csv, line 4, column source_url" in message
+    assert "needs a source" in message
+
+
+def test_bad_date_is_reported(data_copy: Path) -> None:
+    path = data_copy / "pattern_events.csv"
+
+    def edit(rows: list[list[str]]) -> None:
+        rows[2][rows[0].index("date_central")] = "2023-02-30"
+
+    _rewrite(path, edit)
+    assert "line 3, column date_central" in _error(data_copy)
+
+
+def test_low_above_high_is_reported(data_copy: Path) -> None:
+    path = data_copy / "pattern_events.csv"
+
+    def edit(rows: list[list[str]]) -> None:
+        rows[1][rows[0].index("date_low")] = "2030-01-01"
+
+    _rewrite(path, edit)
+    message = _error(data_copy)
+    assert "line 2" in message and "date_low <= date_central <= date_high" in message
+
+
+def test_enum_violation_is_reported(data_copy: Path) -> None:
+    path = data_copy / "pattern_events.csv"
+
+    def edit(rows: list[list[str]]) -> None:
+        rows[1][rows[0].index("event_type")] = "maybe"
+
+    _rewrite(path, edit)
+    assert "column event_type: 'maybe' is not one of" in _error(data_copy)
+
+
+def test_duplicate_primary_key_is_reported(data_copy: Path) -> None:
+    path = data_copy / "pattern_events.csv"
+    _rewrite(path, lambda rows: rows.append(list(rows[1])))
+    assert "duplicate key" in _error(data_copy)
+
+
+def test_non_http_url_is_refused(data_copy: Path) -> None:
+    path = data_copy / "pattern_events.csv"
+
+    def edit(rows: list[list[str]]) -> None:
+        rows[1][rows[0].index("source_url")] = "javascript:alert(1)"
+
+    _rewrite(path, edit)
+    assert "is not an http(s) URL" in _error(data_copy)
+
+
+def test_missing_column_is_reported(data_copy: Path) -> None:
+    path = data_copy / "pattern_events.csv"
+
+    def edit(rows: list[list[str]]) -> None:
+        for row in rows:
+            del row[-1]
+
+    _rewrite(path, edit)
+    assert "line 1 (header): missing column(s) source_date" in _error(data_copy)
+
+
+def test_missing_file(data_copy: Path) -> None:
+    (data_copy / "pattern_events.csv").unlink()
+    assert "file not found" in _error(data_copy)
+
+
+def test_empty_file(data_copy: Path) -> None:
+    (data_copy / "pattern_events.csv").write_text("", encoding="utf-8")
+    assert "file is empty" in _error(data_copy)
+
+
+def test_corrupt_file(data_copy: Path) -> None:
+    (data_copy / "pattern_events.csv").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00binary")
+    assert "corrupt" in _error(data_copy)
+
+
+def test_ragged_row(data_copy: Path) -> None:
+    path = data_copy / "pattern_events.csv"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("only,three,fields\n")
+    assert "3 fields, header has" in _error(data_copy)
+
+
+def test_corrupt_metadata(data_copy: Path) -> None:
+    (data_copy / "datapackage.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(DataError, match="not valid JSON"):
+        data.resources(data_copy)
+
+
+def test_as_of_drops_later_rows() -> None:
+    full = data.load_table("pattern_events")
+    early = data.load_table("pattern_events", as_of="2023-01-01")
+    assert 0 < len(early) < len(full)
+    assert (early["date_central"] <= pd.Timestamp("2023-01-01")).all()
+
+
+def test_sources_are_deduplicated() -> None:
+    tables = data.validate_all()
+    sources = data.sources(tables)
+    assert not sources.duplicated(list(data.PROVENANCE_FIELDS)).any()
+    assert sources["rows"].sum() == sum(len(t) for t in tables.values())
+
+
+def test_claims_are_labelled_with_a_party() -> None:
+    events = data.load_table("pattern_events")
+    assert set(events["claimed_by"].dropna()) <= {"Ukraine", "Russia"}
