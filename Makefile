@@ -29,6 +29,9 @@ test: $(STAMP) ## run lint and the test suite
 	$(BIN)/ruff format --check src tests
 	$(BIN)/python -m pytest
 
+bench: $(STAMP) ## time the build against the naive pipeline, size, models; writes report/bench.json
+	$(BIN)/python -m deepstrike.bench
+
 lint: $(STAMP) ## ruff check
 	$(BIN)/ruff check src tests notebooks
 

@@ -75,10 +75,11 @@ def table_html(frame: pd.DataFrame, caption: str = "") -> str:
     """An escaped HTML table (data text may hold anything, including markup)."""
     body = frame.to_html(index=False, escape=True, border=0, classes="ds-table", na_rep="–")
     if caption:
-        body = body.replace(
-            '<table border="0" class="dataframe ds-table">',
-            f'<table class="dataframe ds-table"><caption>{html.escape(caption)}</caption>',
-            1,
+        body = re.sub(
+            r"<table[^>]*>",
+            lambda m: f"{m.group(0)}<caption>{html.escape(caption)}</caption>",
+            body,
+            count=1,
         )
     return body
 

@@ -1,0 +1,205 @@
+"""End to end: the baseline briefing, its HTML promises, the cache, and failures that lose nothing."""
+
+from __future__ import annotations
+
+import fcntl
+import html
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from deepstrike import build, cli, data, paths, render
+from deepstrike.params import CHAPTERS, catalogue
+
+pytestmark = pytest.mark.slow
+
+
+def _page(result: build.BuildResult) -> str:
+    return result.briefing.read_text(encoding="utf-8")
+
+
+def _without_plotly(page: str) -> str:
+    bundle = render.plotly_js()
+    assert page.count(bundle) == 1
+    return page.replace(bundle, "")
+
+
+def test_briefing_and_results_are_written(baseline: build.BuildResult) -> None:
+    assert baseline.briefing == baseline.out_dir / "briefing.html"
+    payload = json.loads(baseline.results_path.read_text(encoding="utf-8"))
+    assert payload["scenario"] == "baseline" and payload["as_of"] == "2024-11-18"
+    for chapter in CHAPTERS:
+        assert f"{chapter.name}.headline" in payload["results"]
+    assert all(not o.cached for o in baseline.outcomes)
+
+
+def test_plotly_js_is_inlined_exactly_once(baseline: build.BuildResult) -> None:
+    page = _page(baseline)
+    assert page.count(render.plotly_js()) == 1
+    assert page.count("plotly.js v") == render.plotly_js().count("plotly.js v")
+
+
+def test_no_network_requests_possible(baseline: build.BuildResult) -> None:
+    rest = _without_plotly(_page(baseline))
+    assert not re.search(r"<(script|img|iframe|link|source|embed)[^>]+(src|href)=", rest, re.I)
+    assert not re.search(r"url\(\s*['\"]?https?:", rest, re.I)
+    for word in ("cdn.", "require.js", "requirejs", "mathjax", "mermaid", "@import"):
+        assert word not in rest.lower(), word
+
+
+def test_no_code_and_no_injected_cells(baseline: build.BuildResult) -> None:
+    rest = _without_plotly(_page(baseline))
+    for marker in (
+        "input_area",
+        "jp-InputArea",
+        "injected-parameters",
+        "# Parameters",
+        "from deepstrike import",
+        "record(",
+        "papermill-error",
+        "celltag_",
+    ):
+        assert marker not in rest, marker
+    assert "application/vnd.deepstrike.result+json" not in rest
+
+
+def test_every_figure_is_present_and_plotted(baseline: build.BuildResult) -> None:
+    expected = []
+    for chapter in CHAPTERS:
+        nb = nbformat.read(baseline.out_dir / "notebooks" / chapter.notebook, as_version=4)
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                snippet = out.get("data", {}).get("text/html", "")
+                expected += re.findall(r'data-figure="([a-z0-9-]+)"', snippet)
+    rest = _without_plotly(_page(baseline))
+    found = re.findall(r'class="ds-figure" data-figure="([a-z0-9-]+)"', rest)
+    assert expected and found == expected
+    assert rest.count("Plotly.newPlot(") == len(expected)
+
+
+def test_structure_toc_parameters_sources_provenance(baseline: build.BuildResult) -> None:
+    page = _page(baseline)
+    for anchor in re.findall(r'href="#([^"]+)"', page):
+        assert f'id="{anchor}"' in page, anchor
+    for info in catalogue():
+        assert f"<code>{info.name}</code>" in page
+    events = data.load_table("pattern_events", as_of="2024-11-18")
+    for url in set(events["source_url"]):
+        assert f'href="{html.escape(url)}"' in page
+    commit = subprocess.run(
+        ["git", "-C", str(paths.project_root()), "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    assert commit and commit in page
+    recorded = json.loads((baseline.out_dir / "provenance.json").read_text())["data_hashes"]
+    assert "pattern_events.csv" in recorded and "datapackage.json" in recorded
+    for name, digest in recorded.items():
+        assert f'<code>{name}</code> <code class="muted">{digest}</code>' in page
+    assert "deepstrike build --scenario baseline" in page
+    assert "Key results" in page and "as of <strong>2024-11-18</strong>" in page
+
+
+def test_rebuild_reuses_the_cache_and_is_deterministic(
+    baseline: build.BuildResult, report_copy: Path
+) -> None:
+    again = build.build("baseline", out_root=report_copy, log=lambda _l: None)
+    assert all(o.cached for o in again.outcomes)
+    assert again.results_path.read_text() == baseline.results_path.read_text()
+
+
+def test_a_parameter_change_reexecutes_only_its_chapter(report_copy: Path) -> None:
+    result = build.build(
+        "baseline", ["pattern.months_threshold_days=120"], out_root=report_copy, log=lambda _l: None
+    )
+    cached = {o.chapter: o.cached for o in result.outcomes}
+    assert cached.pop("pattern") is False
+    assert all(cached.values())
+    payload = json.loads(result.results_path.read_text())
+    assert payload["parameters"]["pattern"]["months_threshold_days"] == 120
+    assert "120 days or more" in payload["results"]["pattern.headline"]["value"]
+
+
+def test_title_with_markup_is_escaped(report_copy: Path, tmp_path: Path) -> None:
+    scenario = tmp_path / "baseline.yaml"
+    scenario.write_text('title: \'<script>alert("x")</script> & "quoted"\'\n', encoding="utf-8")
+    result = build.build(str(scenario), out_root=report_copy, log=lambda _l: None)
+    page = _page(result)
+    assert "<script>alert(" not in page
+    assert "&lt;script&gt;alert(" in page
+
+
+def _break_notebook(project: Path, source: str) -> None:
+    path = project / "notebooks" / CHAPTERS[0].notebook
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(4, nbformat.v4.new_code_cell(source))
+    nbformat.write(nb, path)
+
+
+def test_failing_cell_is_reported_and_the_last_briefing_survives(
+    project: Path, report_copy: Path
+) -> None:
+    briefing = report_copy / "baseline" / "briefing.html"
+    before = briefing.read_bytes()
+    _break_notebook(project, "total = 1 / 0")
+    with pytest.raises(build.BuildError) as info:
+        build.build("baseline", out_root=report_copy, log=lambda _l: None)
+    message = str(info.value)
+    assert f"notebook {CHAPTERS[0].notebook}, cell 5" in message
+    assert "ZeroDivisionError: division by zero" in message
+    assert briefing.read_bytes() == before
+    kept = report_copy / "baseline" / "failed" / CHAPTERS[0].notebook
+    assert kept.is_file() and "papermill-error-cell" in kept.read_text()
+
+
+def test_failing_cell_exit_code_from_the_cli(
+    project: Path, report_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _break_notebook(project, "raise ValueError('bad assumption')")
+    assert cli.main(["build", "--out", str(report_copy)]) == 1
+    assert "ValueError: bad assumption" in capsys.readouterr().err
+
+
+def test_dead_kernel_is_reported(project: Path, report_copy: Path) -> None:
+    briefing = report_copy / "baseline" / "briefing.html"
+    before = briefing.read_bytes()
+    _break_notebook(project, "import os\nos._exit(1)")
+    with pytest.raises(build.BuildError) as info:
+        build.build("baseline", out_root=report_copy, log=lambda _l: None)
+    assert "DeadKernelError" in str(info.value)
+    assert briefing.read_bytes() == before
+
+
+def test_bad_data_stops_the_build_before_any_kernel(project: Path, tmp_path: Path) -> None:
+    (project / "data" / "pattern_events.csv").write_text("", encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["build", "--out", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_two_builds_into_one_folder_are_refused(report_copy: Path) -> None:
+    with open(report_copy / ".baseline.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(build.BuildBusy, match="another build is writing"):
+            build.build("baseline", out_root=report_copy, log=lambda _l: None)
+    assert cli.main(["build", "--out", str(report_copy)]) == 0
+
+
+def test_cli_prints_progress_and_the_path(report_copy: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "deepstrike.cli", "build", "--out", str(report_copy)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=paths.project_root(),
+    )
+    assert done.returncode == 0, done.stderr
+    for chapter in CHAPTERS:
+        assert chapter.notebook in done.stdout
+    assert str(report_copy / "baseline" / "briefing.html") in done.stdout
