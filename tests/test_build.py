@@ -1,4 +1,4 @@
-"""End to end: the baseline briefing, its HTML promises, the cache, and failures that lose nothing."""
+"""End to end: the baseline briefing, its HTML promises, the cache, and failures losing nothing."""
 
 from __future__ import annotations
 
