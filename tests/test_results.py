@@ -61,3 +61,29 @@ def test_tables_escape_cells_and_captions() -> None:
 def test_join_names() -> None:
     assert results.join_names(["a", "b", "c"]) == "a, b and c"
     assert results.join_names([]) == "none"
+
+
+@pytest.mark.parametrize(
+    ("p", "word"),
+    [
+        (0.0, "almost no chance"),
+        (0.05, "almost no chance"),
+        (0.1, "very unlikely"),
+        (0.3, "unlikely"),
+        (0.5, "roughly even chance"),
+        (0.62, "likely"),
+        (0.9, "very likely"),
+        (0.99, "almost certain"),
+        (1.0, "almost certain"),
+    ],
+)
+def test_icd_203_words(p: float, word: str) -> None:
+    assert results.likelihood_word(p) == word
+    assert results.estimative(p).startswith(word + " (")
+
+
+def test_estimative_shows_the_number() -> None:
+    assert results.estimative(0.62) == "likely (62%)"
+    assert results.estimative(0.004) == "almost no chance (<1%)"
+    with pytest.raises(ValueError):
+        results.likelihood_word(1.2)

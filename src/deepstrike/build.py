@@ -292,6 +292,11 @@ def build(
     name, scenario = load_scenario(scenario_ref, overrides)
     tables = data.validate_all()
     check_against_data(scenario, tables)
+    for chapter in CHAPTERS:
+        if not (paths.notebooks_dir() / chapter.notebook).is_file():
+            raise BuildError(
+                f"notebook notebooks/{chapter.notebook} of chapter '{chapter.name}' is missing"
+            )
     # Nothing has been written up to here: bad input ends the run before any kernel starts.
 
     out_root = Path(out_root).resolve()

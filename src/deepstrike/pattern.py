@@ -131,6 +131,34 @@ def refusal_verdicts(summary: pd.DataFrame, threshold_days: int) -> pd.DataFrame
     return refusals.sort_values("median_days", ascending=False).reset_index(drop=True)
 
 
+def refusal_basis(stages: pd.DataFrame) -> pd.DataFrame:
+    """How firm each first refusal date is: a party's claim, and whether only the month is known."""
+    refusals = stages[stages["event_type"] == "refusal"]
+    spread = (refusals["date_high"] - refusals["date_low"]).dt.days
+    claim = refusals["claimed_by"].fillna("")
+    return pd.DataFrame(
+        {
+            "system_id": refusals["system_id"].to_numpy(),
+            "refusal_claimed_by": claim.to_numpy(),
+            "refusal_date_spread_days": spread.to_numpy(),
+        }
+    )
+
+
+def confidence(stages: pd.DataFrame, systems: list[str]) -> str:
+    """Confidence in the verdicts: never high, since the systems are a selection of debated cases.
+
+    Moderate when most refusal and approval dates are exact public statements; low when most
+    rest on a party's claim or are known only to the month or week.
+    """
+    firm = stages[stages["system_id"].isin(systems)]
+    firm = firm[firm["event_type"].isin(["refusal", "approval"])]
+    if firm.empty:
+        return "low"
+    weak = firm["claimed_by"].notna() | ((firm["date_high"] - firm["date_low"]).dt.days > 7)
+    return "low" if weak.mean() > 0.5 else "moderate"
+
+
 def analyse(
     events: pd.DataFrame,
     systems: list[str],
@@ -146,7 +174,10 @@ def analyse(
     names = dict(zip(events["system_id"], events["system_name"], strict=False))
     samples = sample_stage_days(stages, present, draws, seed)
     summary = summarise(delay_samples(samples, as_of), present, names, interval_pct, threshold_days)
-    return stages, summary, refusal_verdicts(summary, threshold_days)
+    verdicts = refusal_verdicts(summary, threshold_days).merge(
+        refusal_basis(stages), on="system_id", how="left", validate="one_to_one"
+    )
+    return stages, summary, verdicts
 
 
 def key_numbers(
@@ -172,6 +203,10 @@ def key_numbers(
         "refused_for_months": verdicts.loc[verdicts["lasted_months"], "system_name"].tolist(),
         "refused_briefly": verdicts.loc[~verdicts["lasted_months"], "system_name"].tolist(),
         "still_refused": verdicts.loc[verdicts["censored"], "system_name"].tolist(),
+        "refusals_resting_on_claims": verdicts.loc[
+            verdicts["refusal_claimed_by"] != "", "system_name"
+        ].tolist(),
+        "confidence": confidence(stages, verdicts["system_id"].tolist()),
         "longest_refusal_system": None if longest is None else longest["system_name"],
         "longest_refusal_days": None if longest is None else float(longest["median_days"]),
         "shortest_refusal_system": None if shortest is None else shortest["system_name"],

@@ -92,3 +92,34 @@ def join_names(names: list[str]) -> str:
     if len(names) == 1:
         return names[0]
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# ICD 203 expressions of likelihood, with the upper edge of each band (in probability).
+ICD_203 = (
+    (0.05, "almost no chance"),
+    (0.20, "very unlikely"),
+    (0.45, "unlikely"),
+    (0.55, "roughly even chance"),
+    (0.80, "likely"),
+    (0.95, "very likely"),
+    (1.00, "almost certain"),
+)
+
+
+def likelihood_word(p: float) -> str:
+    """The ICD 203 word for a probability in [0, 1]."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"probability {p} is outside [0, 1]")
+    for edge, word in ICD_203:
+        if p <= edge:
+            return word
+    return ICD_203[-1][1]
+
+
+def estimative(p: float) -> str:
+    """'likely (62%)': the word with the number beside it, as the house style requires."""
+    pct = 100 * p
+    shown = f"{pct:.0f}%" if 1 <= pct <= 99 else ("<1%" if pct < 1 else ">99%")
+    if pct in (0, 100):
+        shown = f"{pct:.0f}%"
+    return f"{likelihood_word(p)} ({shown})"
