@@ -285,6 +285,7 @@ def build(
     workers: int | None = None,
     use_cache: bool = True,
     log: Callable[[str], None] = print,
+    pdf: bool = False,
 ) -> BuildResult:
     """Validate everything, run what is not cached, render, and write atomically."""
     started = time.perf_counter()
@@ -306,6 +307,9 @@ def build(
     with _lock(out_root, name):
         out_dir = out_root / name
         cache_dir = out_root / ".cache"
+        # Holding the lock, any staging folder left for this scenario is from a killed build.
+        for stale in out_root.glob(f".staging-{name}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         staging = out_root / f".staging-{name}-{os.getpid()}"
         for path in (out_dir, cache_dir, staging):
             path.mkdir(parents=True, exist_ok=True)
@@ -322,7 +326,7 @@ def build(
                 use_cache,
                 log,
             )
-            return _finish(
+            result = _finish(
                 name,
                 scenario,
                 scenario_ref,
@@ -333,6 +337,12 @@ def build(
                 out_dir,
                 started,
             )
+            if pdf:
+                from deepstrike.pdf import write_pdf
+
+                write_pdf(result.briefing, result.briefing.with_suffix(".pdf"))
+                log(f"  wrote {result.briefing.with_suffix('.pdf')}")
+            return result
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 

@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, help="parallel kernels [number of cores]"
     )
     build.add_argument("--no-cache", action="store_true", help="execute every notebook again")
+    build.add_argument(
+        "--pdf", action="store_true", help="also print briefing.pdf with headless Chromium"
+    )
     params = sub.add_parser("params", help="list every parameter with default, unit and bounds")
     params.add_argument("--scenario", "-s", default=None, help="also show this scenario's values")
     return parser
@@ -95,6 +98,7 @@ def _build(args: argparse.Namespace) -> int:
         workers=args.workers,
         use_cache=not args.no_cache,
         log=lambda line: print(line, flush=True),
+        pdf=args.pdf,
     )
     size = result.briefing.stat().st_size / 1e6
     print(f"deepstrike: wrote {result.briefing} ({size:.1f} MB) in {result.seconds:.1f} s")
@@ -107,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     from deepstrike.build import BuildBusy, BuildError
     from deepstrike.data import DataError
     from deepstrike.params import ParamError
+    from deepstrike.pdf import PdfError
 
     try:
         if args.command == "params":
@@ -118,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     except BuildBusy as exc:
         print(f"deepstrike: error: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except PdfError as exc:
+        print(f"deepstrike: error: {exc} (the HTML briefing was written)", file=sys.stderr)
+        return EXIT_FAILED
     except BuildError as exc:
         print(f"deepstrike: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
