@@ -52,7 +52,21 @@ def figure_html(fig: go.Figure, figure_id: str) -> str:
         div_id=f"fig-{figure_id}",
         config={"displaylogo": False, "responsive": True},
     )
-    return f'<div class="{FIGURE_CLASS}" data-figure="{figure_id}">{div}</div>'
+    geo = geo_topojson_name(fig)
+    marker = f' data-geo="{geo}"' if geo else ""
+    return f'<div class="{FIGURE_CLASS}" data-figure="{figure_id}"{marker}>{div}</div>'
+
+
+def geo_topojson_name(fig: go.Figure) -> str | None:
+    """The topojson plotly.js needs for a map (scope_resolution), or None for other charts.
+
+    The renderer embeds it as window.PlotlyGeoAssets so the map draws without the network.
+    """
+    if not any(t.type in {"scattergeo", "choropleth"} for t in fig.data):
+        return None
+    scope = fig.layout.geo.scope or "world"
+    resolution = int(fig.layout.geo.resolution or 110)
+    return f"{scope}_{resolution}m"
 
 
 def show(fig: go.Figure, figure_id: str) -> None:

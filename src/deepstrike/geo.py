@@ -37,3 +37,109 @@ def distance_to_line_km(lat, lon, line_lats, line_lons, step_km: float = 2.0) ->
     lat = np.atleast_1d(np.asarray(lat, float))
     lon = np.atleast_1d(np.asarray(lon, float))
     return distance_km(lat[:, None], lon[:, None], dl[None, :], dn[None, :]).min(axis=1)
+
+
+def distance_grid_km(lats, lons, line_lats, line_lons, step_km: float = 5.0) -> np.ndarray:  # noqa: ANN001
+    """Distance from each point of the grid lats x lons to the polyline, shape (lats, lons)."""
+    glat, glon = np.meshgrid(np.asarray(lats, float), np.asarray(lons, float), indexing="ij")
+    flat_lat, flat_lon = glat.ravel(), glon.ravel()
+    out = np.empty(flat_lat.size)
+    chunk = 4000  # bounds memory: chunk x line points
+    for i in range(0, flat_lat.size, chunk):
+        out[i : i + chunk] = distance_to_line_km(
+            flat_lat[i : i + chunk], flat_lon[i : i + chunk], line_lats, line_lons, step_km
+        )
+    return out.reshape(glat.shape)
+
+
+def contour(  # noqa: C901
+    values: np.ndarray,
+    ys,  # noqa: ANN001
+    xs,  # noqa: ANN001
+    level: float,
+    keep: np.ndarray | None = None,
+) -> list[list[tuple[float, float]]]:
+    """Polylines [(y, x), ...] where a gridded field crosses `level` (marching squares).
+
+    With `keep` (a boolean grid), cells with any corner outside it are skipped.
+    """
+    ys, xs = np.asarray(ys, float), np.asarray(xs, float)
+    v = np.asarray(values, float) - level
+    segments: list[tuple[tuple[float, float], tuple[float, float]]] = []
+
+    def cross(ya, xa, va, yb, xb, vb):  # noqa: ANN001, ANN202
+        t = va / (va - vb)
+        return (round(ya + t * (yb - ya), 6), round(xa + t * (xb - xa), 6))
+
+    above = v > 0
+    mixed = (
+        (above[:-1, :-1] != above[1:, :-1])
+        | (above[:-1, :-1] != above[:-1, 1:])
+        | (above[:-1, :-1] != above[1:, 1:])
+    )
+    if keep is not None:
+        k = np.asarray(keep, bool)
+        mixed &= k[:-1, :-1] & k[1:, :-1] & k[:-1, 1:] & k[1:, 1:]
+    for i, j in zip(*np.nonzero(mixed), strict=True):
+        y0, y1, x0, x1 = ys[i], ys[i + 1], xs[j], xs[j + 1]
+        c = [
+            (y0, x0, v[i, j]),
+            (y0, x1, v[i, j + 1]),
+            (y1, x1, v[i + 1, j + 1]),
+            (y1, x0, v[i + 1, j]),
+        ]
+        pts = []
+        for k in range(4):
+            ya, xa, va = c[k]
+            yb, xb, vb = c[(k + 1) % 4]
+            if (va > 0) != (vb > 0):
+                pts.append(cross(ya, xa, va, yb, xb, vb))
+        for k in range(0, len(pts) - 1, 2):
+            segments.append((pts[k], pts[k + 1]))
+    # Stitch segments that share end points into polylines.
+    ends: dict[tuple[float, float], list[int]] = {}
+    for n, (a, b) in enumerate(segments):
+        ends.setdefault(a, []).append(n)
+        ends.setdefault(b, []).append(n)
+    used = [False] * len(segments)
+    lines = []
+    for n in range(len(segments)):
+        if used[n]:
+            continue
+        used[n] = True
+        line = list(segments[n])
+        for forward in (True, False):
+            while True:
+                tip = line[-1] if forward else line[0]
+                nxt = next((m for m in ends.get(tip, []) if not used[m]), None)
+                if nxt is None:
+                    break
+                used[nxt] = True
+                a, b = segments[nxt]
+                point = b if a == tip else a
+                if forward:
+                    line.append(point)
+                else:
+                    line.insert(0, point)
+        lines.append(line)
+    return lines
+
+
+def side_of_line(lats, lons, line_lats, line_lons, step_km: float = 5.0) -> np.ndarray:  # noqa: ANN001
+    """+1 for points left of the polyline (walking from its first vertex), -1 for right.
+
+    Decided at the nearest point of the densified line, in a local equirectangular plane.
+    """
+    dl, dn = densify(line_lats, line_lons, step_km)
+    lat = np.atleast_1d(np.asarray(lats, float)).ravel()
+    lon = np.atleast_1d(np.asarray(lons, float)).ravel()
+    out = np.empty(lat.size)
+    for i in range(0, lat.size, 4000):
+        la, lo = lat[i : i + 4000], lon[i : i + 4000]
+        k = distance_km(la[:, None], lo[:, None], dl[None, :], dn[None, :]).argmin(axis=1)
+        prev, nxt = np.maximum(k - 1, 0), np.minimum(k + 1, dl.size - 1)
+        scale = np.cos(np.radians(dl[k]))
+        tx, ty = (dn[nxt] - dn[prev]) * scale, dl[nxt] - dl[prev]
+        vx, vy = (lo - dn[k]) * scale, la - dl[k]
+        out[i : i + 4000] = np.where(tx * vy - ty * vx >= 0, 1.0, -1.0)
+    return out.reshape(np.shape(lats)) if np.ndim(lats) else out

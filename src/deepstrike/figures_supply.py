@@ -1,0 +1,203 @@
+"""Charts of the Missile supply chapter: stock fan, depletion weeks, and the reach map."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from deepstrike import geo
+from deepstrike.figures import PALETTE
+
+# Map window: the front, western Russia to the Volga, Crimea to Moscow.
+LAT_RANGE = (43.5, 56.5)
+LON_RANGE = (25.0, 50.0)
+RING_COLOURS = ["#c55a11", "#1f4e79", "#7030a0", "#548235"]
+
+
+def stock_fan(fan: pd.DataFrame, interval_pct: float, title: str) -> go.Figure:
+    """Stock at the start of each week: outer interval, 50% interval and median."""
+    fig = go.Figure()
+    weeks = fan["week"].tolist()
+    band = [
+        ("high", "low", f"{interval_pct:g}% of draws", "rgba(31,78,121,0.15)"),
+        ("q75", "q25", "50% of draws", "rgba(31,78,121,0.35)"),
+    ]
+    for upper, lower, name, colour in band:
+        fig.add_trace(
+            go.Scatter(
+                x=weeks + weeks[::-1],
+                y=fan[upper].tolist() + fan[lower].tolist()[::-1],
+                fill="toself",
+                fillcolor=colour,
+                line={"width": 0},
+                name=name,
+                hoverinfo="skip",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=weeks,
+            y=fan["median"],
+            mode="lines",
+            name="median",
+            line={"color": PALETTE[0], "width": 3},
+            hovertemplate="week %{x}: median %{y:.0f} missiles<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": html.escape(title), "x": 0},
+        xaxis={"title": "weeks after the as-of date"},
+        yaxis={"title": "missiles on hand", "rangemode": "tozero"},
+        height=380,
+    )
+    return fig
+
+
+def depletion_chart(dist: pd.DataFrame, horizon_weeks: int) -> go.Figure:
+    """Share of draws whose stock first runs out in each week; the last bar is 'not within'."""
+    labels = [str(w) if w <= horizon_weeks else f">{horizon_weeks}" for w in dist["week"]]
+    colours = [PALETTE[1] if not beyond else PALETTE[2] for beyond in dist["beyond"]]
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=100 * dist["share"],
+            marker={"color": colours},
+            hovertemplate="week %{x}: %{y:.1f}% of draws<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig.update_layout(
+        title={"text": "Week in which the stock first runs out", "x": 0},
+        xaxis={"title": "weeks after the as-of date", "type": "category"},
+        yaxis={"title": "% of draws"},
+        height=340,
+        bargap=0.1,
+    )
+    return fig
+
+
+def _ring_xy(lines: list[list[tuple[float, float]]]) -> tuple[list[Any], list[Any]]:
+    lats: list[Any] = []
+    lons: list[Any] = []
+    for line in lines:
+        lats += [round(p[0], 3) for p in line] + [None]
+        lons += [round(p[1], 3) for p in line] + [None]
+    return lats, lons
+
+
+def reach_map(
+    reached: pd.DataFrame,
+    line: tuple[np.ndarray, np.ndarray],
+    rings_km: dict[str, float],
+    standoff_km: float,
+    in_range_column: str,
+    launches: pd.DataFrame | None = None,
+    grid_step_deg: float = 0.15,
+) -> go.Figure:
+    """Targets, the launch line and range bands (distance from launchers behind the line)."""
+    fig = go.Figure()
+    lats = np.arange(LAT_RANGE[0] - 1, LAT_RANGE[1] + 1, grid_step_deg)
+    lons = np.arange(LON_RANGE[0] - 1, LON_RANGE[1] + 1, grid_step_deg)
+    grid = geo.distance_grid_km(lats, lons, *line)
+    # Bands are drawn on the Russian-held side only (left of the line as it is stored).
+    glat, glon = np.meshgrid(lats, lons, indexing="ij")
+    russian_side = geo.side_of_line(glat, glon, *line) > 0
+    for (label, km), colour in zip(rings_km.items(), RING_COLOURS, strict=False):
+        level = max(km - standoff_km, 1.0)
+        ring_lat, ring_lon = _ring_xy(geo.contour(grid, lats, lons, level, russian_side))
+        fig.add_trace(
+            go.Scattergeo(
+                lat=ring_lat,
+                lon=ring_lon,
+                mode="lines",
+                line={"color": colour, "width": 2, "dash": "dash"},
+                name=html.escape(f"{label}: {km:,.0f} km"),
+                hoverinfo="skip",
+            )
+        )
+    fig.add_trace(
+        go.Scattergeo(
+            lat=np.round(line[0], 3),
+            lon=np.round(line[1], 3),
+            mode="lines",
+            line={"color": "#c00000", "width": 2.5},
+            name="border and front line",
+            hoverinfo="skip",
+        )
+    )
+    for inside, colour, name in (
+        (True, "#c00000", "target in range"),
+        (False, "#7f7f7f", "target out of range"),
+    ):
+        part = reached[reached[in_range_column] == inside]
+        hover = (
+            "<b>"
+            + part["name"].map(html.escape)
+            + "</b><br>"
+            + part["region"].map(html.escape)
+            + "<br>"
+            + part["launch_distance_km"].map(lambda d: f"{d:,.0f} km from launch positions")
+        )
+        fig.add_trace(
+            go.Scattergeo(
+                lat=part["lat"].round(3),
+                lon=part["lon"].round(3),
+                mode="markers",
+                marker={"color": colour, "size": 8, "symbol": "triangle-up"},
+                name=name,
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    if launches is not None and not launches.empty:
+        located = launches.dropna(subset=["target_lat", "target_lon"])
+        hover = (
+            located["date"].dt.strftime("%d %b %Y")
+            + ": "
+            + located["target"].map(html.escape)
+            + "<br>"
+            + located.apply(
+                lambda r: (
+                    f"claim by {html.escape(str(r['claimed_by']))}: {r['launched']:.0f} fired, "
+                    f"{r['intercepted']:.0f} intercepted"
+                ),
+                axis=1,
+            )
+        )
+        fig.add_trace(
+            go.Scattergeo(
+                lat=located["target_lat"],
+                lon=located["target_lon"],
+                mode="markers",
+                marker={"color": "#000000", "size": 11, "symbol": "x"},
+                name="reported ATACMS strike",
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    fig.update_layout(
+        title={"text": "What is in range: airbases and range bands from launch positions", "x": 0},
+        height=640,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "y": -0.02},
+        geo={
+            "scope": "europe",
+            "resolution": 50,
+            "projection": {"type": "conic conformal"},
+            "lataxis": {"range": list(LAT_RANGE)},
+            "lonaxis": {"range": list(LON_RANGE)},
+            "showcountries": True,
+            "countrycolor": "#999999",
+            "showland": True,
+            "landcolor": "#f4f1ea",
+            "showocean": True,
+            "oceancolor": "#dbe8f3",
+            "showlakes": False,
+            "showrivers": False,
+        },
+    )
+    return fig
