@@ -1,0 +1,347 @@
+"""Charts of the Drone chapter: cost per hit, saturation, reach, budget mix, refineries."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from deepstrike.figures import PALETTE
+
+HARDNESS_COLOURS = {"soft": PALETTE[0], "hard": PALETTE[1]}
+TYPE_COLOURS = {
+    "all": "#222222",
+    "airbase": PALETTE[0],
+    "airport": PALETTE[2],
+    "refinery": PALETTE[1],
+}
+
+
+def _usd(v: float) -> str:
+    return f"${v / 1e6:,.2f} m" if v >= 1e6 else f"${v / 1e3:,.0f}k"
+
+
+def cpeh_chart(cpeh: pd.DataFrame) -> go.Figure:
+    """Median cost per effective hit with its interval, per system, soft and hard targets (log)."""
+    names = list(dict.fromkeys(cpeh["system_name"]))
+    fig = go.Figure()
+    for hardness, colour in HARDNESS_COLOURS.items():
+        part = cpeh[cpeh["hardness"] == hardness]
+        hover = [
+            f"<b>{html.escape(r.system_name)}</b> · {hardness} target<br>"
+            f"median {_usd(r.median_usd)} (interval {_usd(r.low_usd)}–{_usd(r.high_usd)})<br>"
+            f"unit cost {_usd(r.unit_cost_usd)} ({html.escape(r.cost_from)}); "
+            f"P(arrive) {r.p_arrive:.2f}, P(hit) {r.p_hit:.2f}, P(effect) {r.p_effect:.2f}"
+            for r in part.itertuples()
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=part["median_usd"],
+                y=part["system_name"],
+                mode="markers",
+                name=f"{hardness} target",
+                marker={
+                    "color": colour,
+                    "size": 10,
+                    "symbol": [
+                        "circle" if c == "data" else "circle-open" for c in part["cost_from"]
+                    ],
+                },
+                error_x={
+                    "type": "data",
+                    "array": part["high_usd"] - part["median_usd"],
+                    "arrayminus": part["median_usd"] - part["low_usd"],
+                    "thickness": 1.5,
+                    "width": 0,
+                },
+                hovertext=hover,
+                hoverinfo="text",
+                offsetgroup=hardness,
+            )
+        )
+    fig.update_layout(
+        title={
+            "text": "Cost per effective hit: median and interval (open: unit cost from the prior)",
+            "x": 0,
+        },
+        scattermode="group",
+        height=170 + 40 * len(names),
+        xaxis={"type": "log", "title": "US dollars per effective hit (log scale)"},
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": names[::-1],
+            "automargin": True,
+            "title": None,
+        },
+    )
+    return fig
+
+
+def saturation_chart(curve: pd.DataFrame, raid_size: int) -> go.Figure:
+    """Share of a drone raid getting through against raid size, with the range of the priors."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=list(curve["raid_size"]) + list(curve["raid_size"][::-1]),
+            y=list(100 * curve["high"]) + list(100 * curve["low"][::-1]),
+            fill="toself",
+            fillcolor="rgba(31,78,121,0.15)",
+            line={"width": 0},
+            name="range of the priors",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=curve["raid_size"],
+            y=100 * curve["p_arrive"],
+            mode="lines",
+            name="middle of the priors",
+            line={"color": PALETTE[0], "width": 2.5},
+            hovertemplate="raid of %{x} drones: %{y:.0f}% get through<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[raid_size, raid_size],
+            y=[0, 100],
+            mode="lines",
+            name=f"raid size assumed: {raid_size}",
+            line={"dash": "dot", "color": "#c00000", "width": 1.5},
+            hoverinfo="skip",
+        )
+    )
+    fig.update_layout(
+        title={"text": "Saturation: share of a drone raid that gets through", "x": 0},
+        height=400,
+        legend={"y": -0.3},
+        margin={"b": 110},
+        xaxis={"type": "log", "title": "drones in one raid (log scale)"},
+        yaxis={"title": "% getting through", "range": [0, 100]},
+    )
+    return fig
+
+
+def reach_curve_chart(curve: pd.DataFrame, systems: pd.DataFrame) -> go.Figure:
+    """Share of targets within range of launch positions, per target type, with system ranges."""
+    fig = go.Figure()
+    for col in [c for c in curve.columns if c != "range_km"]:
+        fig.add_trace(
+            go.Scatter(
+                x=curve["range_km"],
+                y=curve[col],
+                mode="lines",
+                name=f"{col} targets" if col != "all" else "all targets",
+                line={
+                    "color": TYPE_COLOURS.get(col, PALETTE[4]),
+                    "width": 3 if col == "all" else 1.8,
+                },
+                hovertemplate="range %{x:,.0f} km: %{y:.0f}% in reach<extra>"
+                + html.escape(col)
+                + "</extra>",
+            )
+        )
+    for i, s in enumerate(systems.sort_values("range_km_central").itertuples()):
+        colour = PALETTE[2] if s.system_class == "drone" else PALETTE[3]
+        fig.add_trace(
+            go.Scatter(
+                x=[s.range_km_central, s.range_km_central],
+                y=[0, 100],
+                mode="lines",
+                line={"dash": "dot", "color": colour, "width": 1},
+                name=s.system_name,
+                showlegend=False,
+                hovertemplate=f"{html.escape(s.system_name)}: {s.range_km_central:,.0f} km"
+                + "<extra></extra>",
+            )
+        )
+        fig.add_annotation(
+            x=s.range_km_central,
+            y=100 - 6 * (i % 8),
+            text=html.escape(s.system_id),
+            showarrow=False,
+            xanchor="left",
+            font={"size": 10, "color": colour},
+        )
+    fig.update_layout(
+        title={
+            "text": "Targets in reach against range (dotted: each system's central range)",
+            "x": 0,
+        },
+        height=430,
+        xaxis={
+            "title": "range, km (targets counted when distance to the line + launch depth ≤ range)"
+        },
+        yaxis={"title": "% of targets in reach", "range": [0, 102]},
+    )
+    return fig
+
+
+def reach_band_chart(reach: pd.DataFrame, bands: tuple[str, ...]) -> go.Figure:
+    """Targets in reach per system and depth band (heat map of counts, hover: of how many)."""
+    by = reach.groupby(["system_name", "band"], as_index=False)[["n_reach", "n_targets"]].sum()
+    order = (
+        reach.drop_duplicates("system_name")
+        .assign(total=lambda d: d["system_name"].map(by.groupby("system_name")["n_reach"].sum()))
+        .sort_values("total")["system_name"]
+        .tolist()
+    )
+    z = by.pivot(index="system_name", columns="band", values="n_reach").reindex(
+        index=order, columns=bands
+    )
+    n = by.pivot(index="system_name", columns="band", values="n_targets").reindex(
+        index=order, columns=bands
+    )
+    text = z.fillna(0).astype(int).astype(str) + " / " + n.fillna(0).astype(int).astype(str)
+    fig = go.Figure(
+        go.Heatmap(
+            z=(100 * z / n).to_numpy(),
+            x=list(bands),
+            y=[html.escape(s) for s in order],
+            text=text.to_numpy(),
+            texttemplate="%{text}",
+            colorscale="Blues",
+            zmin=0,
+            zmax=100,
+            colorbar={"title": "% in reach"},
+            hovertemplate="%{y}<br>%{x}: %{text} targets in reach<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": "Targets in reach by depth band (in reach / targets in band)", "x": 0},
+        height=140 + 36 * len(order),
+        xaxis={"title": "distance from the edge of Ukrainian-held ground"},
+        yaxis={"automargin": True},
+    )
+    return fig
+
+
+def budget_mix_chart(sweep: pd.DataFrame, budget_usd: float) -> go.Figure:
+    """Spend share per system in the optimal mix against the monthly budget (stacked, log x)."""
+    fig = go.Figure()
+    pivot = sweep.pivot_table(index="budget_usd", columns="system_name", values="spend_share_pct")
+    pivot = pivot.loc[:, pivot.max() > 0.5]
+    classes = sweep.drop_duplicates("system_name").set_index("system_name")["system_class"]
+    for i, name in enumerate(sorted(pivot.columns, key=lambda n: (classes[n] != "drone", n))):
+        fig.add_trace(
+            go.Scatter(
+                x=pivot.index / 1e6,
+                y=pivot[name],
+                mode="lines",
+                stackgroup="one",
+                name=name,
+                line={"width": 0.5, "color": PALETTE[i % len(PALETTE)]},
+                hovertemplate="budget $%{x:,.0f} m/month: %{y:.0f}% of spend<extra>"
+                + html.escape(name)
+                + "</extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[budget_usd / 1e6] * 2,
+            y=[0, 100],
+            mode="lines",
+            name=f"budget assumed: ${budget_usd / 1e6:,.0f} m",
+            line={"dash": "dot", "color": "#c00000", "width": 1.5},
+            hoverinfo="skip",
+        )
+    )
+    fig.update_layout(
+        title={
+            "text": "Budget mix that maximises effective hits: share of spend by system",
+            "x": 0,
+        },
+        height=470,
+        legend={"y": -0.3},
+        margin={"b": 140},
+        xaxis={"type": "log", "title": "budget, USD million per month (log scale)"},
+        yaxis={"title": "% of spend", "range": [0, 100]},
+    )
+    return fig
+
+
+def refinery_chart(offline: pd.DataFrame) -> go.Figure:
+    """Refining capacity reported offline: share from drone damage, and Mt from all causes."""
+    fig = go.Figure()
+    mt = offline[offline["offline_mt"].notna()].sort_values("period_start")
+    fig.add_trace(
+        go.Bar(
+            x=mt["period_start"].dt.strftime("%Y-%m-15"),
+            y=mt["offline_mt"],
+            name="offline, all causes (Mt in month)",
+            marker={"color": "rgba(127,127,127,0.45)"},
+            yaxis="y2",
+            hovertext=[html.escape(n) for n in mt["notes"]],
+            hovertemplate="%{x|%b %Y}: %{y:.2f} Mt<br>%{hovertext}<extra></extra>",
+        )
+    )
+    for scope, colour, label in (
+        ("drone_damage", PALETTE[1], "share idled by drone strikes"),
+        ("all_causes", PALETTE[0], "share offline, all causes"),
+    ):
+        part = offline[(offline["scope"] == scope) & offline["offline_share_pct"].notna()]
+        part = part.sort_values("period_start")
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=part["period_start"].dt.strftime("%Y-%m-15"),
+                y=part["offline_share_pct"],
+                mode="markers+lines" if scope == "drone_damage" else "markers",
+                name=label,
+                marker={"color": colour, "size": 11},
+                line={"color": colour, "dash": "dot"},
+                hovertext=[html.escape(n) for n in part["notes"]],
+                hovertemplate="%{x|%b %Y}: %{y:.1f}%<br>%{hovertext}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title={
+            "text": "Russian primary refining capacity reported offline (Reuters calculations)",
+            "x": 0,
+        },
+        height=400,
+        xaxis={"type": "date", "title": None},
+        yaxis={"title": "% of capacity", "rangemode": "tozero"},
+        yaxis2={
+            "title": "Mt in month",
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "showgrid": False,
+        },
+        barmode="overlay",
+    )
+    return fig
+
+
+def claims_chart(claims: pd.DataFrame) -> go.Figure:
+    """Russian claims of drones downed per month (claims, not verified)."""
+    months = claims[(claims["period_end"] - claims["period_start"]).dt.days < 40].sort_values(
+        "period_start"
+    )
+    fig = go.Figure(
+        go.Bar(
+            x=months["period_start"].dt.strftime("%Y-%m-15"),
+            y=months["drones_downed"],
+            marker={"color": PALETTE[3]},
+            name="claimed downed",
+            hovertemplate="%{x|%b %Y}: %{y:,} drones claimed downed (Russian MoD)<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={
+            "text": "Drones the Russian MoD claims to have downed outside the war zone, by month",
+            "x": 0,
+        },
+        height=340,
+        xaxis={"type": "date", "title": None},
+        yaxis={"title": "drones (claim)"},
+    )
+    return fig
+
+
+def saturation_grid(raid_max: int = 400) -> np.ndarray:
+    return np.unique(np.geomspace(1, raid_max, 40).round().astype(int))
