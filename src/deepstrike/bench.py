@@ -125,8 +125,50 @@ def _pattern_model(draws: int) -> None:
     )
 
 
+def _supply_model(draws: int) -> None:
+    from deepstrike import supply
+
+    supply.run_model(draws=draws)
+
+
+def _tables(names: tuple[str, ...]) -> dict[str, Any]:
+    from deepstrike import data
+
+    return {name: data.load_table(name, as_of="2024-11-18") for name in names}
+
+
+def _drones_model(draws: int) -> None:
+    from deepstrike import drones
+    from deepstrike.params import DronesParams
+
+    names = ("strike_systems", "targets", "deep_targets", "front_line", "drone_production")
+    drones.analyse(_tables(names), DronesParams(), "2024-11-18", draws, 1)
+
+
+def _escalation_model(draws: int) -> None:
+    from deepstrike import escalation
+    from deepstrike.params import EscalationParams
+
+    p = EscalationParams().model_dump()
+    escalation.run(p, _tables(escalation.TABLES), "2024-11-18", 1, draws=draws)
+
+
+def _escalation_sensitivity(_draws: int) -> None:
+    from deepstrike import escalation
+    from deepstrike.params import EscalationParams
+
+    p = EscalationParams().model_dump()
+    escalation.run_sensitivity(p, _tables(escalation.TABLES), "2024-11-18", 1)
+
+
 # name -> function running that model's whole Monte Carlo for a number of draws
-MODELS: dict[str, Callable[[int], None]] = {"pattern": _pattern_model}
+MODELS: dict[str, Callable[[int], None]] = {
+    "pattern": _pattern_model,
+    "supply": _supply_model,
+    "drones": _drones_model,
+    "escalation": _escalation_model,
+    "escalation sensitivity (Sobol, default samples)": _escalation_sensitivity,
+}
 
 
 def model_times(draws: int) -> dict[str, float]:
