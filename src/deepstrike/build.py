@@ -381,7 +381,7 @@ def _run_chapters(
         pending = {}
         for chapter, nb_params, cached in todo:
             output = staging / chapter.notebook
-            log(f"  [....] {chapter.notebook:<24} running")
+            log(f"  [....] {chapter.notebook:<24} queued")
             future = pool.submit(
                 _execute,
                 str(paths.notebooks_dir() / chapter.notebook),

@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--pdf", action="store_true", help="also print briefing.pdf with headless Chromium"
     )
+    compare = sub.add_parser(
+        "compare", help="build several scenarios and write one page of their results side by side"
+    )
+    compare.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="names or YAML paths")
+    compare.add_argument("--out", default="report", help="output folder [report]")
     params = sub.add_parser("params", help="list every parameter with default, unit and bounds")
     params.add_argument("--scenario", "-s", default=None, help="also show this scenario's values")
     return parser
@@ -106,6 +111,19 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from deepstrike.compare import compare
+
+    if len(args.scenarios) < 2:
+        print("deepstrike: error: compare needs at least two scenarios", file=sys.stderr)
+        return EXIT_INPUT
+    page = compare(
+        args.scenarios, out_root=Path(args.out), log=lambda line: print(line, flush=True)
+    )
+    print(f"deepstrike: wrote {page}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from deepstrike.build import BuildBusy, BuildError
@@ -116,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "params":
             return _params(args.scenario)
+        if args.command == "compare":
+            return _compare(args)
         return _build(args)
     except (ParamError, DataError) as exc:
         print(f"deepstrike: error: {exc}", file=sys.stderr)

@@ -1,0 +1,117 @@
+"""`deepstrike compare A B ...`: build what is not cached, then one page of results side by side."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from deepstrike import build, render
+from deepstrike.params import ParamError
+
+
+@dataclass
+class Row:
+    name: str
+    unit: str
+    values: list[Any]
+    differs: bool
+    deltas: list[float | None]
+
+
+def flatten(value: Any, prefix: str) -> dict[str, Any]:
+    """Dict-valued results become one row per key: `pattern.refusal_days[himars]`."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, inner in value.items():
+            out.update(flatten(inner, f"{prefix}[{key}]"))
+        return out
+    return {prefix: value}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def result_rows(payloads: list[dict[str, Any]]) -> list[Row]:
+    """Every recorded result of every scenario, aligned by name; deltas against the first."""
+    flat: list[dict[str, tuple[Any, str]]] = []
+    for payload in payloads:
+        row: dict[str, tuple[Any, str]] = {}
+        for name, item in payload["results"].items():
+            for key, value in flatten(item["value"], name).items():
+                row[key] = (value, item.get("unit", ""))
+        flat.append(row)
+    names = sorted(set().union(*flat))
+    rows = []
+    for name in names:
+        values = [f.get(name, (None, ""))[0] for f in flat]
+        unit = next((f[name][1] for f in flat if name in f), "")
+        first = _number(values[0])
+        deltas = [
+            None if first is None or _number(v) is None else _number(v) - first for v in values
+        ]
+        rows.append(Row(name, unit, values, any(v != values[0] for v in values), deltas))
+    return rows
+
+
+def parameter_rows(payloads: list[dict[str, Any]]) -> list[Row]:
+    """Only the parameters whose values differ between the scenarios."""
+    flat = [flatten(p["parameters"], "") for p in payloads]
+    rows = []
+    for key in sorted(set().union(*flat)):
+        values = [f.get(key) for f in flat]
+        if any(v != values[0] for v in values):
+            name = key.replace("][", ".").strip("[]")
+            rows.append(Row(name, "", values, True, [None] * len(values)))
+    return rows
+
+
+def compare(
+    refs: list[str],
+    out_root: Path | str = "report",
+    log: Callable[[str], None] = print,
+) -> Path:
+    """Build each scenario (cache permitting) and write report/compare/<a>--<b>....html."""
+    if len(refs) < 2:
+        raise ParamError("compare needs at least two scenarios")
+    out_root = Path(out_root)
+    results = []
+    for ref in refs:
+        log(f"deepstrike: scenario {ref}")
+        results.append(build.build(ref, out_root=out_root, log=log))
+    names = [r.scenario for r in results]
+    if len(set(names)) != len(names):
+        raise ParamError(f"scenarios must differ by name: {', '.join(names)}")
+    payloads = [json.loads(r.results_path.read_text(encoding="utf-8")) for r in results]
+    target_dir = out_root / "compare"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{'--'.join(names)}.html"
+    scenarios = [
+        {
+            "name": r.scenario,
+            "title": p["title"],
+            "as_of": p["as_of"],
+            "link": os.path.relpath(r.briefing, target_dir),
+        }
+        for r, p in zip(results, payloads, strict=True)
+    ]
+    page = render.compare_page(
+        {
+            "scenarios": scenarios,
+            "results": result_rows(payloads),
+            "parameters": parameter_rows(payloads),
+            "built_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "command": "deepstrike compare " + " ".join(refs),
+        }
+    )
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, target)
+    return target
