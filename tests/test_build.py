@@ -8,12 +8,13 @@ import json
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from deepstrike import build, cli, data, paths, render
+from deepstrike import build, cli, data, hindsight, paths, render
 from deepstrike.params import CHAPTERS, catalogue
 
 pytestmark = pytest.mark.slow
@@ -205,7 +206,9 @@ def test_cli_prints_progress_and_the_path(report_copy: Path) -> None:
     assert str(report_copy / "baseline" / "briefing.html") in done.stdout
 
 
-@pytest.mark.parametrize("as_of", ["2022-07-01", "2023-06-01", "2024-06-01", "2025-06-01"])
+@pytest.mark.parametrize(
+    "as_of", ["2022-07-01", "2023-06-01", "2024-06-01", "2025-06-01", "2030-12-31"]
+)
 def test_every_chapter_replays_at_other_dates(as_of: str, tmp_path: Path) -> None:
     # Replaying "with only what was public then" must work for any date the schema allows.
     result = build.build("baseline", [f"as_of={as_of}"], out_root=tmp_path, log=lambda _l: None)
@@ -213,3 +216,7 @@ def test_every_chapter_replays_at_other_dates(as_of: str, tmp_path: Path) -> Non
     assert payload["as_of"] == as_of
     for chapter in CHAPTERS:
         assert f"{chapter.name}.headline" in payload["results"]
+    # "What happened next" appears exactly when the data hold rows after the as-of date.
+    later = hindsight.later_rows(data.validate_all(), data.resources(), date.fromisoformat(as_of))
+    page = result.briefing.read_text(encoding="utf-8")
+    assert ('id="what-happened-next"' in page) == bool(later)

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from deepstrike import __version__, data, paths, results
+from deepstrike import __version__, data, hindsight, paths, results, summary
 from deepstrike.params import CHAPTERS, Chapter, Scenario, catalogue, load_scenario
 
 # Bump when the layout of executed notebooks or the cache key changes.
@@ -462,7 +463,7 @@ def _finish(
         "parameters": scenario.model_dump(mode="json"),
         "results": dict(sorted(collected.items())),
     }
-    summary = [
+    findings = [
         {"chapter": c.name, "title": c.title, "headline": collected[f"{c.name}.headline"]["value"]}
         for c in CHAPTERS
         if f"{c.name}.headline" in collected
@@ -472,13 +473,26 @@ def _finish(
         {t: data.as_of_filter(frame, described[t], scenario.as_of) for t, frame in tables.items()}
     )
     sources["source_date"] = sources["source_date"].dt.strftime("%Y-%m-%d")
+    claims = tables.get("claims")
+    claim_rows = []
+    if claims is not None and not claims.empty:
+        claim_rows = claims.assign(
+            source_date=claims["source_date"].dt.strftime("%Y-%m-%d")
+        ).to_dict("records")
+    counts = Counter(row["verdict"] for row in claim_rows)
     seconds = time.perf_counter() - started
     context = {
+        "bottom_line": summary.bottom_line(collected),
+        "judgments": summary.key_judgments(collected),
+        "chapter_titles": {c.name: c.title for c in CHAPTERS},
+        "claims": claim_rows,
+        "claim_counts": sorted(counts.items(), key=lambda kv: -kv[1]),
+        "hindsight": hindsight.later_rows(tables, described, scenario.as_of),
         "title": scenario.title,
         "scenario_name": name,
         "as_of": scenario.as_of.isoformat(),
         "description": scenario.description,
-        "summary": summary,
+        "summary": findings,
         "chapters": views,
         "parameters": parameter_rows(scenario),
         "sources": sources.to_dict("records"),

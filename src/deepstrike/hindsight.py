@@ -1,0 +1,61 @@
+"""'What happened next': rows the data hold that are dated after a scenario's as-of date."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from deepstrike.data import Resource
+
+# The first of these a table has describes its row for a reader.
+LABEL_COLUMNS = (
+    "description",
+    "reported_effect",
+    "step_name",
+    "purpose",
+    "question",
+    "notes",
+    "target",
+)
+
+
+def _label(row: pd.Series, columns: list[str]) -> str:
+    for name in LABEL_COLUMNS:
+        if name in columns and isinstance(row[name], str) and row[name].strip():
+            prefix = f"{row['system_name']}: " if "system_name" in columns else ""
+            return prefix + row[name].strip()
+    return ""
+
+
+def later_rows(
+    tables: dict[str, pd.DataFrame], resources: dict[str, Resource], as_of: date, limit: int = 40
+) -> list[dict[str, Any]]:
+    """The earliest `limit` dated rows after `as_of`, across tables, each with its source."""
+    cutoff = pd.Timestamp(as_of)
+    rows = []
+    for name, frame in tables.items():
+        res = resources[name]
+        if not res.date_field or frame.empty:
+            continue
+        later = frame[frame[res.date_field] > cutoff]
+        columns = list(frame.columns)
+        for _, row in later.iterrows():
+            text = _label(row, columns)
+            if not text:
+                continue
+            rows.append(
+                {
+                    "date": row[res.date_field].strftime("%Y-%m-%d"),
+                    "table": res.title,
+                    "text": text,
+                    "claimed_by": row.get("claimed_by")
+                    if isinstance(row.get("claimed_by"), str)
+                    else "",
+                    "source_title": row["source_title"],
+                    "source_url": row["source_url"],
+                }
+            )
+    rows.sort(key=lambda r: (r["date"], r["table"]))
+    return rows[:limit]

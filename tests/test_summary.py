@@ -1,0 +1,60 @@
+"""The executive summary is built from results.json alone and follows the parameters."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from deepstrike import build, summary
+
+
+def _results(result: build.BuildResult) -> dict:
+    return json.loads(result.results_path.read_text(encoding="utf-8"))["results"]
+
+
+def test_judgments_cover_every_chapter_with_confidence(baseline: build.BuildResult) -> None:
+    judgments = summary.key_judgments(_results(baseline))
+    assert 5 <= len(judgments) <= 8
+    assert {j.chapter for j in judgments} == {"pattern", "supply", "drones", "escalation"}
+    for j in judgments:
+        assert j.confidence in {"low", "moderate", "high"}
+
+
+def test_estimative_words_carry_their_numbers(baseline: build.BuildResult) -> None:
+    words = (
+        "almost no chance",
+        "very unlikely",
+        "unlikely",
+        "roughly even chance",
+        "likely",
+        "very likely",
+        "almost certain",
+    )
+    text = " ".join(j.text for j in summary.key_judgments(_results(baseline)))
+    text = html.unescape(text + summary.bottom_line(_results(baseline)))
+    for word in words:
+        for match in re.finditer(rf"\b{word}\b", text):
+            assert re.match(r" \((<|>)?\d+%\)", text[match.end() :]), f"{word} without its number"
+
+
+def test_a_missing_chapter_drops_its_judgments() -> None:
+    assert summary.key_judgments({}) == []
+    assert summary.bottom_line({}) == ""
+
+
+@pytest.mark.slow
+def test_summary_follows_a_parameter_change(baseline: build.BuildResult, report_copy: Path) -> None:
+    before = _results(baseline)["supply.depletion_week_median"]["value"]
+    result = build.build(
+        "baseline", ["supply.firing_per_week=3"], out_root=report_copy, log=lambda _l: None
+    )
+    after = _results(result)["supply.depletion_week_median"]["value"]
+    assert after > before
+    page = result.briefing.read_text(encoding="utf-8")
+    section = page[page.index('id="summary"') : page.index('id="chapter-pattern"')]
+    assert f"lasts about {after:.0f} weeks (median)" in section
+    assert f"<strong>{after:.0f}</strong> weeks" in section
