@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= baseline
 
 .DEFAULT_GOAL := help
-.PHONY: help briefing test lint format bench clean install
+.PHONY: help briefing scenarios test lint format bench clean install
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ install: $(STAMP) ## create .venv and install the project (done automatically)
 
 briefing: $(STAMP) ## build report/$(SCENARIO)/briefing.html (SCENARIO=baseline)
 	$(BIN)/deepstrike build --scenario $(SCENARIO)
+
+scenarios: $(STAMP) ## build every scenario in scenarios/ and one comparison page
+	$(BIN)/deepstrike compare $(sort $(basename $(notdir $(wildcard scenarios/*.yaml))))
 
 test: $(STAMP) ## run lint and the test suite
 	$(BIN)/ruff check src tests notebooks

@@ -138,3 +138,21 @@ def test_cli_rejects_bad_input_with_exit_2_and_writes_nothing(
 def test_unknown_system_suggests_the_nearest(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
     cli.main(["build", "--out", str(tmp_path / "r"), "-p", "pattern.systems=himars,hymars"])
     assert "Did you mean 'himars'?" in capsys.readouterr().err
+
+
+SCENARIO_FILES = sorted(params.paths.scenarios_dir().glob("*.yaml"))
+
+
+def test_at_least_five_named_scenarios() -> None:
+    assert len(SCENARIO_FILES) >= 5
+    assert "baseline" in {p.stem for p in SCENARIO_FILES}
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=[p.stem for p in SCENARIO_FILES])
+def test_every_scenario_validates_and_explains_itself(path: Path) -> None:
+    name, scenario = params.load_scenario(path.stem)
+    assert name == path.stem
+    text = path.read_text(encoding="utf-8")
+    comments = [line for line in text.splitlines() if line.startswith("#")]
+    assert len(comments) >= 2 and text.startswith("#"), "say what it represents and why"
+    assert scenario.description and scenario.title != params.ScenarioBase().title

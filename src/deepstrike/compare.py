@@ -58,7 +58,8 @@ def result_rows(payloads: list[dict[str, Any]]) -> list[Row]:
             None if first is None or _number(v) is None else _number(v) - first for v in values
         ]
         rows.append(Row(name, unit, values, any(v != values[0] for v in values), deltas))
-    return rows
+    # What differs is what a reader comes for: those rows first.
+    return sorted(rows, key=lambda row: (not row.differs, row.name))
 
 
 def parameter_rows(payloads: list[dict[str, Any]]) -> list[Row]:

@@ -129,7 +129,7 @@ def safe_url(url: Any) -> str:
 
 def format_value(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:,.6g}"
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
     if isinstance(value, list):
         return ", ".join(format_value(v) for v in value)
     if value is None:
