@@ -104,7 +104,7 @@ def test_structure_toc_parameters_sources_provenance(baseline: build.BuildResult
     for name, digest in recorded.items():
         assert f'<code>{name}</code> <code class="muted">{digest}</code>' in page
     assert "deepstrike build --scenario baseline" in page
-    assert "Key results" in page and "as of <strong>2024-11-18</strong>" in page
+    assert "Executive summary" in page and "as of <strong>2024-11-18</strong>" in page
 
 
 def test_rebuild_reuses_the_cache_and_is_deterministic(

@@ -171,17 +171,6 @@ def test_more_observed_responses_mean_a_higher_base_rate(tables: dict, params: d
     assert ladder.loc["attack_nato", "confidence"] == "low"
 
 
-def test_icd203_words() -> None:
-    assert escalation.icd203(0.01) == "almost no chance"
-    assert escalation.icd203(0.10) == "very unlikely"
-    assert escalation.icd203(0.50) == "roughly even chance"
-    assert escalation.icd203(0.70) == "likely"
-    assert escalation.icd203(0.99) == "almost certain"
-
-
-# ------------------------------------------------------------------------------ sensitivity
-
-
 def test_sobol_estimator_on_a_known_function() -> None:
     # y = 2 x0 + x1 (x2 has no influence): S0 = 0.8, S1 = 0.2, S2 = 0 analytically
     table = escalation.sobol_indices(lambda u: 2 * u[:, 0] + u[:, 1], 3, 8192, seed=5)

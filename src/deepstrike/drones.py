@@ -10,7 +10,8 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from deepstrike import geo
-from deepstrike.supply import icd203, launch_line
+from deepstrike.results import likelihood_word
+from deepstrike.supply import launch_line
 
 # Depth bands (km from the edge of Ukrainian-held ground): border zone, operational depth,
 # ATACMS-class depth, Moscow/Volga depth, and beyond 1,000 km (Tatarstan, Urals).
@@ -577,6 +578,6 @@ def key_numbers(result: dict[str, Any], p: Any) -> dict[str, Any]:
         "n_out_of_reach_systems": int((~ok).sum()),
         "long_range_per_month": result["output"].get("long_range", 0.0),
         "medium_range_per_month": result["output"].get("medium_range", 0.0),
-        "icd_soft": icd203(float(cs["drone_cheaper"].mean())) if len(cs) else "",
-        "icd_hard": icd203(float(ch["drone_cheaper"].mean())) if len(ch) else "",
+        "icd_soft": likelihood_word(float(cs["drone_cheaper"].mean())) if len(cs) else "",
+        "icd_hard": likelihood_word(float(ch["drone_cheaper"].mean())) if len(ch) else "",
     }

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from deepstrike.results import likelihood_word
+
 # The ladder, lowest rung first. nuclear_use is on the ladder but outside the model: no
 # base rate can speak to it (see nuclear_use_bound and the reference estimates).
 RUNGS: tuple[str, ...] = (
@@ -43,17 +45,6 @@ STRENGTH_SIGN = {
 # Rungs whose base rate comes from the step/response history; sabotage comes from the tallies.
 HISTORY_RUNGS = tuple(r for r in RUNGS if r != "sabotage_europe")
 
-# ICD 203 likelihood terms (upper bounds, as probabilities).
-ICD203 = (
-    (0.05, "almost no chance"),
-    (0.20, "very unlikely"),
-    (0.45, "unlikely"),
-    (0.55, "roughly even chance"),
-    (0.80, "likely"),
-    (0.95, "very likely"),
-    (1.00, "almost certain"),
-)
-
 # Uncertain inputs of the sensitivity analysis, in a fixed order.
 INPUTS = (
     "base_rate",
@@ -77,14 +68,6 @@ INPUT_LABELS = {
     "sabotage_count": "sabotage attacks in the latest tallied year",
     "sabotage_ratio": "sabotage rate over the horizon vs that year",
 }
-
-
-def icd203(p: float) -> str:
-    """The ICD 203 word for a probability (the number goes beside it, never instead)."""
-    for upper, word in ICD203:
-        if p <= upper:
-            return word
-    return ICD203[-1][1]
 
 
 @dataclass(frozen=True)
@@ -345,7 +328,7 @@ def summarise(sim: Simulation, s: Settings, interval_pct: float) -> pd.DataFrame
                 "low": float(lo),
                 "high": float(hi),
                 "at_or_above": float(above.mean()),
-                "word": icd203(mean),
+                "word": likelihood_word(mean),
                 "confidence": conf,
                 "confidence_reason": why,
             }

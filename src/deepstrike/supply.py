@@ -288,22 +288,3 @@ def relocation(n_in_range: int, n_total: int, relocated_beyond_pct: float) -> di
     before = 100 * n_in_range / n_total if n_total else 0.0
     after = min(before, 100 - relocated_beyond_pct)
     return {"fleet_in_range_before_pct": before, "fleet_in_range_after_pct": after}
-
-
-ICD203 = (
-    (0.05, "almost no chance"),
-    (0.20, "very unlikely"),
-    (0.45, "unlikely"),
-    (0.55, "roughly even chance"),
-    (0.80, "likely"),
-    (0.95, "very likely"),
-    (1.01, "almost certain"),
-)
-
-
-def icd203(p: float) -> str:
-    """ICD 203 estimative word for a probability (the number is always shown beside it)."""
-    for bound, word in ICD203:
-        if p < bound:
-            return word
-    return "almost certain"
