@@ -89,3 +89,37 @@ def test_pdf_is_printed(report_copy: Path) -> None:
     assert head == b"%PDF-"
     assert pdf.stat().st_size > 50_000  # charts drawn, not an empty page
     json.loads(result.results_path.read_text())
+
+
+def _no_source(path: Path) -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[2][rows[0].index("source_url")] = ""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        (lambda p: p.unlink(), "file not found"),
+        (lambda p: p.write_text("", encoding="utf-8"), "file is empty"),
+        (lambda p: p.write_bytes(b"\xff\xfe\x00\x01garbage"), "corrupt"),
+        (_no_source, "line 3, column source_url: every row needs a source"),
+    ],
+    ids=["missing", "empty", "corrupt", "row-without-source"],
+)
+def test_bad_data_file_exit_2_and_the_last_briefing_survives(
+    breakage,
+    message: str,
+    project: Path,
+    report_copy: Path,
+    capsys,  # noqa: ANN001
+) -> None:
+    briefing = report_copy / "baseline" / "briefing.html"
+    before = briefing.read_bytes()
+    breakage(project / "data" / "pattern_events.csv")
+    assert cli.main(["build", "--out", str(report_copy)]) == 2
+    err = capsys.readouterr().err
+    assert "data/pattern_events.csv" in err and message in err
+    assert briefing.read_bytes() == before

@@ -12,6 +12,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -125,10 +126,15 @@ def _execute(notebook: str, output: str, parameters: dict[str, Any], log_path: s
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - must outlive the kernel
     # The kernel inherits this process's stderr: its warnings go to the log, not the terminal.
     os.dup2(log.fileno(), 2)
+    sockets = tempfile.mkdtemp(prefix="ds-kernel-")
     try:
         import papermill
+        from jupyter_client.manager import AsyncKernelManager
         from papermill.exceptions import PapermillExecutionError
 
+        # Unix sockets instead of TCP ports: kernels started at once by parallel workers (or by
+        # other builds) cannot race for the same free port, and nothing listens on the network.
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=f"{sockets}/k")
         papermill.execute_notebook(
             notebook,
             output,
@@ -138,6 +144,7 @@ def _execute(notebook: str, output: str, parameters: dict[str, Any], log_path: s
             cwd=str(Path(notebook).parent),
             start_timeout=120,
             execution_timeout=600,
+            km=km,
         )
         return {"ok": True, "seconds": time.perf_counter() - start}
     except PapermillExecutionError as exc:
@@ -159,6 +166,7 @@ def _execute(notebook: str, output: str, parameters: dict[str, Any], log_path: s
         }
     finally:
         log.flush()
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 def _describe_failure(chapter: Chapter, info: dict, kept: Path) -> str:
