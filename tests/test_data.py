@@ -180,3 +180,47 @@ def test_sources_are_deduplicated() -> None:
 def test_claims_are_labelled_with_a_party() -> None:
     events = data.load_table("pattern_events")
     assert set(events["claimed_by"].dropna()) <= {"Ukraine", "Russia"}
+
+
+# One bad cell per table: the message names the file, the line and the column. An order
+# violation (low <= central <= high) is reported at the column found out of order.
+ORDER_REPORTED_AT = {"range_km_central": "range_km_high", "units_low": "units_central"}
+BAD_CELLS = [
+    ("strike_systems", 2, "range_km_central", "900", "range_km_high"),
+    ("strike_systems", 2, "system_class", "cannon", "not one of"),
+    ("front_line", 2, "lat", "95", "above the maximum"),
+    ("targets", 2, "source_url", "", "needs a source"),
+    ("atacms_launches", 2, "claimed_by", "NATO", "not one of"),
+    ("atacms_supply", 2, "reported_date", "19 Nov 2024", "not a date"),
+    ("drone_claims", 2, "claimed_by", "NATO", "is not one of"),
+    ("drone_strikes", 2, "source_url", "", "every row needs a source"),
+    ("refinery_offline", 2, "offline_share_pct", "140", "above the maximum"),
+    ("deep_targets", 2, "target_type", "bunker", "is not one of"),
+    ("drone_production", 2, "units_low", "99999", "is below units_low"),
+    ("escalation_responses", 3, "rung", "nuclear_war", "is not one of"),
+    ("escalation_steps", 3, "source_url", "", "needs a source"),
+    ("sabotage_incidents", 3, "count_high", "1", "is below"),
+    ("dprk_troops", 3, "claimed_by", "Belarus", "is not one of"),
+    ("escalation_estimates", 3, "value_pct", "140", "above the maximum"),
+    ("claims", 2, "verdict", "maybe", "is not one of"),
+]
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "column", "value", "message"),
+    BAD_CELLS,
+    ids=[f"{t}-{c}" for t, _, c, _, _ in BAD_CELLS],
+)
+def test_bad_cell_names_file_line_and_column(
+    data_copy: Path, table: str, line: int, column: str, value: str, message: str
+) -> None:
+    res = data.resources(data_copy)[table]
+
+    def edit(rows: list[list[str]]) -> None:
+        rows[line - 1][rows[0].index(column)] = value
+
+    _rewrite(data_copy / res.path, edit)
+    text = _error(data_copy, table)
+    reported = ORDER_REPORTED_AT.get(column, column)
+    assert f"data/{res.path}, line {line}, column {reported}" in text
+    assert message in text

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -47,51 +44,6 @@ def test_rungs_agree_between_schema_model_and_data() -> None:
     rung_enum = {f["name"]: f for f in res.fields}["rung"]["constraints"]["enum"]
     assert set(escalation.RUNGS) <= set(rung_enum)
     assert "nuclear_use" in rung_enum and "nuclear_use" not in escalation.RUNGS
-
-
-def _copy_data(tmp_path: Path) -> Path:
-    root = tmp_path / "data"
-    shutil.copytree(data.paths.data_dir(), root)
-    return root
-
-
-def _break_cell(root: Path, file: str, line: int, column: str, value: str) -> None:
-    frame = pd.read_csv(root / file, dtype=str, keep_default_na=False)
-    frame.loc[line - 2, column] = value
-    frame.to_csv(root / file, index=False)
-
-
-@pytest.mark.parametrize(
-    ("file", "table", "column", "value", "message"),
-    [
-        (
-            "escalation_responses.csv",
-            "escalation_responses",
-            "rung",
-            "nuclear_war",
-            "is not one of",
-        ),
-        ("escalation_steps.csv", "escalation_steps", "source_url", "", "needs a source"),
-        ("sabotage_incidents.csv", "sabotage_incidents", "count_high", "1", "is below"),
-        ("dprk_troops.csv", "dprk_troops", "claimed_by", "Belarus", "is not one of"),
-        (
-            "escalation_estimates.csv",
-            "escalation_estimates",
-            "value_pct",
-            "140",
-            "above the maximum",
-        ),
-    ],
-)
-def test_bad_rows_name_file_line_and_column(
-    tmp_path: Path, file: str, table: str, column: str, value: str, message: str
-) -> None:
-    root = _copy_data(tmp_path)
-    _break_cell(root, file, 3, column, value)
-    with pytest.raises(data.DataError) as err:
-        data.validate(data.resources(root)[table], root)
-    text = str(err.value)
-    assert f"data/{file}, line 3, column {column}" in text and message in text
 
 
 # ------------------------------------------------------------------------------ base rates

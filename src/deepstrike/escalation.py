@@ -11,18 +11,13 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from deepstrike.params import ESCALATION_RUNGS
 from deepstrike.results import likelihood_word
 
 # The ladder, lowest rung first. nuclear_use is on the ladder but outside the model: no
 # base rate can speak to it (see nuclear_use_bound and the reference estimates).
-RUNGS: tuple[str, ...] = (
-    "rhetoric",
-    "nuclear_signalling",
-    "demonstrative_strike",
-    "intensified_strikes",
-    "sabotage_europe",
-    "attack_nato",
-)
+# The schema lists the rungs (a parameter names one); the model takes them from there.
+RUNGS: tuple[str, ...] = tuple(ESCALATION_RUNGS)
 RUNG_LABELS = {
     "rhetoric": "Rhetorical threats",
     "nuclear_signalling": "Nuclear signalling (doctrine, drills, deployment)",
