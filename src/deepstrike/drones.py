@@ -16,6 +16,8 @@ from deepstrike.supply import launch_line
 # Depth bands (km from the edge of Ukrainian-held ground): border zone, operational depth,
 # ATACMS-class depth, Moscow/Volga depth, and beyond 1,000 km (Tatarstan, Urals).
 DEPTH_BANDS_KM = (0.0, 100.0, 300.0, 500.0, 1000.0, float("inf"))
+# "Deep" targets lie at least this far from the line: beyond the long-range ATACMS' reach.
+DEEP_KM = 300.0
 BAND_LABELS = ("0-100 km", "100-300 km", "300-500 km", "500-1,000 km", "over 1,000 km")
 HARDNESS = ("soft", "hard")
 # Drones with a central range of at least this many km count against the long-range
@@ -527,8 +529,11 @@ def key_numbers(result: dict[str, Any], p: Any) -> dict[str, Any]:
     targets = result["targets"]
     reach = result["reach"]
     per_system = reach.groupby("system_id")[["n_reach", "n_targets"]].sum()
-    deep = targets["line_distance_km"] >= 300
-    deep_reach = reach[reach["band"].isin(BAND_LABELS[2:])].groupby("system_id")["n_reach"].sum()
+    deep = targets["line_distance_km"] >= DEEP_KM
+    deep_bands = [
+        label for lo, label in zip(DEPTH_BANDS_KM, BAND_LABELS, strict=False) if lo >= DEEP_KM
+    ]
+    deep_reach = reach[reach["band"].isin(deep_bands)].groupby("system_id")["n_reach"].sum()
     strike_cls = reach.drop_duplicates("system_id").set_index("system_id")["system_class"]
     drone_ids = strike_cls[strike_cls == "drone"].index
     missile_ids = strike_cls[strike_cls != "drone"].index
