@@ -115,3 +115,25 @@ def test_top_to_bottom_with_defaults_as_in_jupyterlab() -> None:
         assert not any(
             o.output_type == "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs
         )
+
+
+def _say_templates(chapter: params.Chapter) -> list[str]:
+    out = []
+    for cell in _nb(chapter).cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "say":
+                first = node.args[0] if node.args else None
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    out.append(first.value)
+    return out
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=CHAPTER_IDS)
+def test_no_numbers_typed_into_prose_templates(chapter: params.Chapter) -> None:
+    # Placeholders are computed; text in double quotes quotes the source article.
+    for template in _say_templates(chapter):
+        plain = re.sub(r'\{[^}]*\}|"[^"]*"', "", template)
+        found = HAND_TYPED.search(plain)
+        assert not found, f"hand-typed number in prose: {found.group(0)!r} in {template[:60]!r}"
