@@ -88,10 +88,16 @@ def timeline(events: pd.DataFrame, systems: list[str]) -> go.Figure:
 def delay_chart(
     summary: pd.DataFrame, labels: dict[str, str], threshold_days: int, systems: list[str]
 ) -> go.Figure:
-    """Median delay per system and stage pair, with its interval, on a log scale of days."""
+    """Median delay per system and stage pair, with its interval, on a log scale of days.
+
+    Each system is a row; its delays sit side by side within the row (numeric y with small
+    offsets) so that markers and intervals of different stages do not hide one another.
+    """
     order = {s: i for i, s in enumerate(systems)}
     ranked = summary.assign(order=summary["system_id"].map(order)).sort_values("order")
     names = list(dict.fromkeys(ranked["system_name"]))
+    row = {name: i for i, name in enumerate(names)}
+    step = 0.8 / max(len(labels), 1)
     fig = go.Figure()
     for i, (delay, label) in enumerate(labels.items()):
         part = summary[summary["delay"] == delay]
@@ -118,15 +124,16 @@ def delay_chart(
                 lambda c: "<br>no approval by the as-of date: at least this long" if c else ""
             )
         )
+        offset = (i - (len(labels) - 1) / 2) * step
         fig.add_trace(
             go.Scatter(
                 x=med,
-                y=part["system_name"],
+                y=part["system_name"].map(row) + offset,
                 mode="markers",
                 name=label,
                 marker={
                     "color": PALETTE[i],
-                    "size": 10,
+                    "size": 9,
                     "symbol": ["triangle-right-open" if c else "circle" for c in open_],
                 },
                 error_x={
@@ -138,14 +145,13 @@ def delay_chart(
                 },
                 hovertext=hover,
                 hoverinfo="text",
-                offsetgroup=delay,
             )
         )
     # A trace, not add_vline: vline annotations are misplaced on log axes.
     fig.add_trace(
         go.Scatter(
             x=[threshold_days, threshold_days],
-            y=[names[0], names[-1]],
+            y=[-0.5, len(names) - 0.5],
             mode="lines",
             name=f"threshold: {threshold_days} days",
             hoverinfo="skip",
@@ -157,12 +163,14 @@ def delay_chart(
             "text": "Delays between stages: median and interval (open triangle: pending)",
             "x": 0,
         },
-        scattermode="group",
-        height=160 + 34 * len(names),
+        height=160 + 40 * len(names),
         xaxis={"type": "log", "title": "days (log scale; under one day drawn at one)"},
         yaxis={
-            "categoryorder": "array",
-            "categoryarray": names[::-1],
+            "tickvals": list(range(len(names))),
+            "ticktext": [html.escape(n) for n in names],
+            "range": [len(names) - 0.5, -0.5],
+            "showgrid": False,
+            "zeroline": False,
             "title": None,
             "automargin": True,
         },
