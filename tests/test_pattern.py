@@ -103,10 +103,11 @@ def test_unknown_system_is_refused(events: pd.DataFrame) -> None:
 
 
 def test_article_examples_hold_in_the_data(events: pd.DataFrame) -> None:
-    # The source article's own examples: HIMARS refused for about a day, ATACMS for many months.
+    # The source article's own examples: HIMARS was held back for about two weeks (first
+    # reported resistance on 18 May 2022, approval on 1 June), ATACMS for many months.
     _, _, verdicts = _run(events, PATTERN_SYSTEMS)
     days = dict(zip(verdicts["system_id"], verdicts["median_days"], strict=True))
-    assert days["himars"] <= 3
+    assert 7 <= days["himars"] <= 21
     assert days["atacms"] >= 180
 
 
