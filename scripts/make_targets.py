@@ -23,6 +23,20 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The columns of data/targets.csv; data/deep_targets.csv (scripts/make_deep_targets.py) shares them.
+TARGET_HEADER = [
+    "target_id",
+    "name",
+    "target_type",
+    "region",
+    "lat",
+    "lon",
+    "ourairports_ident",
+    "notes",
+    "source_title",
+    "source_url",
+    "source_date",
+]
 SOURCE = (
     "OurAirports open data, airports.csv (public domain; snapshot of 2022-10-11)",
     "https://ourairports.com/data/",
@@ -56,12 +70,18 @@ OCCUPIED_IDENTS = {
 }
 
 
-def main(folder: str) -> None:
+def read_ourairports(folder: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Region names by code, and every airport row, from an OurAirports data folder."""
     base = Path(folder)
     with gzip.open(base / "regions.csv.gz", "rt", encoding="utf-8") as f:
         regions = {r["code"]: r["name"] for r in csv.DictReader(f)}
     with gzip.open(base / "airports.csv.gz", "rt", encoding="utf-8") as f:
         airports = list(csv.DictReader(f))
+    return regions, airports
+
+
+def main(folder: str) -> None:
+    regions, airports = read_ourairports(folder)
     rows = []
     for a in airports:
         lat, lon = float(a["latitude_deg"]), float(a["longitude_deg"])
@@ -91,22 +111,9 @@ def main(folder: str) -> None:
             ]
         )
     rows.sort(key=lambda r: (-r[4], r[5]))
-    header = [
-        "target_id",
-        "name",
-        "target_type",
-        "region",
-        "lat",
-        "lon",
-        "ourairports_ident",
-        "notes",
-        "source_title",
-        "source_url",
-        "source_date",
-    ]
     with open(ROOT / "data/targets.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(header)
+        writer.writerow(TARGET_HEADER)
         writer.writerows(rows)
     print(f"wrote {len(rows)} targets")
 
