@@ -15,7 +15,8 @@ import nbformat
 import pytest
 
 from deepstrike import build, cli, data, hindsight, paths, render
-from deepstrike.params import CHAPTERS, catalogue
+from deepstrike.chapters import CHAPTERS
+from deepstrike.params import catalogue
 
 pytestmark = pytest.mark.slow
 
@@ -220,3 +221,66 @@ def test_every_chapter_replays_at_other_dates(as_of: str, tmp_path: Path) -> Non
     later = hindsight.later_rows(data.validate_all(), data.resources(), date.fromisoformat(as_of))
     page = result.briefing.read_text(encoding="utf-8")
     assert ('id="what-happened-next"' in page) == bool(later)
+
+
+def quantity_texts(page: str) -> dict[str, set[str]]:
+    """Every marked quantity on a page with the texts it is shown as."""
+    out: dict[str, set[str]] = {}
+    for name, text in re.findall(r'data-q="([^"]+)">([^<]*)<', page):
+        out.setdefault(name, set()).add(html.unescape(text))
+    return out
+
+
+def test_one_quantity_has_one_value_on_the_page(baseline: build.BuildResult) -> None:
+    shown = quantity_texts(_page(baseline))
+    assert len(shown) > 20, "prose marks the quantities it prints"
+    twice = {name: texts for name, texts in shown.items() if len(texts) > 1}
+    assert not twice, f"one quantity, several values: {twice}"
+    page = _page(baseline)
+    summary = page[page.index('id="summary"') : page.index('id="chapter-')]
+    assert quantity_texts(summary), "the executive summary reads the chapters' quantities"
+
+
+SCENARIOS = sorted(p.stem for p in paths.scenarios_dir().glob("*.yaml"))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_scenario_renders_with_one_value_per_quantity(scenario: str, tmp_path: Path) -> None:
+    result = build.build(scenario, out_root=tmp_path, log=lambda _l: None)
+    page = _page(result)
+    twice = {n: t for n, t in quantity_texts(page).items() if len(t) > 1}
+    assert not twice, f"{scenario}: one quantity, several values: {twice}"
+    for bad in ("(s)", "nan", "inf%"):
+        assert bad not in re.sub(r"<script.*?</script>", "", page, flags=re.S), bad
+
+
+def test_a_prose_template_edit_reexecutes_no_notebook(
+    report_copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    chapter = CHAPTERS[0]
+    original = chapter.folder / "templates" / "headline.j2"
+    copy_dir = tmp_path / "chapters"
+    import shutil
+
+    shutil.copytree(chapter.folder.parent, copy_dir)
+    edited = copy_dir / chapter.name / "templates" / "headline.j2"
+    edited.write_text(original.read_text(encoding="utf-8") + "\nEdited wording.\n")
+    from deepstrike import prose
+
+    monkeypatch.setattr(prose, "CHAPTERS_DIR", copy_dir)
+    monkeypatch.setattr(build, "render_hash", lambda c: "edited-" + c.name)
+    result = build.build("baseline", out_root=report_copy, log=lambda _l: None)
+    assert all(o.cached for o in result.outcomes), "no notebook ran again"
+    assert "Edited wording." in _page(result)
+
+
+def test_cache_key_covers_only_the_chapters_own_code() -> None:
+    for chapter in CHAPTERS:
+        files = {
+            p.relative_to(build.PACKAGE_DIR).as_posix() for p in build.chapter_sources(chapter)
+        }
+        assert f"chapters/{chapter.name}/model.py" in files
+        others = {c.name for c in CHAPTERS} - {chapter.name}
+        assert not any(f.startswith(f"chapters/{o}/") for o in others for f in files)
+        assert "summary.py" not in files and "render.py" not in files
+        assert not any("/summary/" in f or "/templates/" in f for f in files)

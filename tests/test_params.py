@@ -20,7 +20,7 @@ def test_baseline_loads_with_defaults() -> None:
     name, scenario = params.load_scenario("baseline")
     assert name == "baseline"
     assert scenario.as_of.isoformat() == "2024-11-18"
-    assert scenario.pattern == params.PatternParams()
+    assert scenario.pattern == params.CHAPTERS[0].params()
 
 
 def test_unknown_parameter_suggests_the_nearest() -> None:
@@ -156,3 +156,35 @@ def test_every_scenario_validates_and_explains_itself(path: Path) -> None:
     comments = [line for line in text.splitlines() if line.startswith("#")]
     assert len(comments) >= 2 and text.startswith("#"), "say what it represents and why"
     assert scenario.description and scenario.title != params.ScenarioBase().title
+
+
+def test_a_range_out_of_order_names_both_ends() -> None:
+    message = _error(
+        overrides=["supply.initial_stock_low=90", "supply.initial_stock_high=40"]
+    )
+    assert "initial_stock_low (90) <= initial_stock_high (40)" in message
+
+
+def test_every_low_high_pair_is_checked_by_the_one_validator() -> None:
+    from deepstrike.schema import range_stems
+
+    for chapter in params.CHAPTERS:
+        for stem in range_stems(chapter.params):
+            low = chapter.params.model_fields[f"{stem}_low"]
+            high = chapter.params.model_fields[f"{stem}_high"]
+            lo = low.get_default()
+            hi = high.get_default()
+            if lo == hi:
+                continue
+            with pytest.raises(ParamError, match="range out of order"):
+                params.validate({chapter.name: {f"{stem}_low": hi, f"{stem}_high": lo}})
+
+
+def test_an_enumeration_suggests_the_nearest_allowed_value() -> None:
+    message = _error(overrides=["supply.firing_policy=salvos"])
+    assert "Did you mean 'salvo'?" in message and "Allowed: steady, salvo" in message
+
+
+def test_params_lists_the_allowed_values_of_an_enumeration() -> None:
+    infos = {p.name: p for p in params.catalogue()}
+    assert "one of steady, salvo" in infos["supply.firing_policy"].bounds

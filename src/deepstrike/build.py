@@ -23,11 +23,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from deepstrike import __version__, data, hindsight, paths, results, summary
-from deepstrike.params import CHAPTERS, Chapter, Scenario, catalogue, load_scenario
+from deepstrike import __version__, data, hindsight, paths, prose, summary
+from deepstrike.chapter import Chapter, read_results
+from deepstrike.chapters import CHAPTERS
+from deepstrike.language import Quantity
+from deepstrike.params import Scenario, catalogue, load_scenario
 
 # Bump when the layout of executed notebooks or the cache key changes.
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 KEY_PACKAGES = (
     "ipykernel",
     "jinja2",
@@ -40,6 +43,7 @@ KEY_PACKAGES = (
     "plotly",
     "pydantic",
     "pyyaml",
+    "scipy",
 )
 
 
@@ -73,15 +77,84 @@ def _sha(payload: bytes) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
-def source_hash() -> str:
-    """Hash of the package's own source and templates: a code change invalidates the cache."""
-    base = Path(__file__).parent
+PACKAGE_DIR = Path(__file__).parent
+# Parts of a chapter's folder that are read at render time, not by its notebook: editing them
+# must not re-execute the notebook.
+RENDER_TIME_PARTS = ("summary", "templates")
+
+
+def _module_path(module: str) -> Path | None:
+    """The file of a deepstrike module (package __init__ or module.py), or None."""
+    parts = module.split(".")[1:]
+    base = PACKAGE_DIR.joinpath(*parts)
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(path: Path) -> set[str]:
+    """deepstrike modules a file imports (`import deepstrike.x`, `from deepstrike.x import y`)."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("deepstrike")}
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and (node.module or "").startswith("deepstrike")
+        ):
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def chapter_sources(chapter: Chapter) -> list[Path]:
+    """The files whose code a chapter's notebook runs: its folder (less what is read at render
+    time) and every shared deepstrike module they import, followed transitively. Other
+    chapters and the registry that lists them are not followed."""
+    own = f"deepstrike.chapters.{chapter.name}"
+    files = {
+        p
+        for p in chapter.folder.rglob("*.py")
+        if not set(p.relative_to(chapter.folder).parts[:1]) & set(RENDER_TIME_PARTS)
+    }
+    todo, seen = list(files), set(files)
+    while todo:
+        for module in _imports(todo.pop()):
+            if module == "deepstrike.chapters" or (
+                module.startswith("deepstrike.chapters.") and not module.startswith(own)
+            ):
+                continue
+            if module.startswith(f"{own}.summary") or module.startswith(f"{own}.templates"):
+                continue
+            path = _module_path(module)
+            if path is not None and path not in seen:
+                seen.add(path)
+                todo.append(path)
+    seen.add(PACKAGE_DIR / "__init__.py")
+    return sorted(seen)
+
+
+def _digest_files(files: list[Path], base: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(base.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(base).as_posix().encode())
-            digest.update(path.read_bytes())
+    for path in files:
+        digest.update(path.relative_to(base).as_posix().encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def chapter_source_hash(chapter: Chapter) -> str:
+    return _digest_files(chapter_sources(chapter), PACKAGE_DIR)
+
+
+def render_hash(chapter: Chapter) -> str:
+    """What a chapter's rendered view depends on besides its executed notebook."""
+    files = sorted(chapter.folder.joinpath("templates").rglob("*.j2"))
+    files += [PACKAGE_DIR / name for name in ("render.py", "prose.py", "language.py", "figures.py")]
+    return _digest_files(files, PACKAGE_DIR)
 
 
 def versions() -> dict[str, str]:
@@ -94,20 +167,16 @@ def versions() -> dict[str, str]:
     return out
 
 
-def cache_key(
-    chapter: Chapter,
-    nb_params: dict[str, Any],
-    data_hashes: dict[str, str],
-    src: str,
-    env: dict[str, str],
-) -> str:
+def cache_key(chapter: Chapter, nb_params: dict[str, Any], env: dict[str, str]) -> str:
+    """What a chapter's executed notebook depends on: its notebook, its code (own folder and the
+    shared modules it imports), the tables it declares, its parameters, package versions."""
     notebook = paths.notebooks_dir() / chapter.notebook
     payload = {
         "v": CACHE_VERSION,
         "notebook": _sha(notebook.read_bytes()),
         "parameters": nb_params,
-        "data": data_hashes,
-        "source": src,
+        "data": data.table_fingerprint(chapter.tables),
+        "source": chapter_source_hash(chapter),
         "versions": env,
         "python": sys.version,
     }
@@ -311,7 +380,6 @@ def build(
 
     out_root = Path(out_root).resolve()
     data_hashes = data.file_hashes()
-    src = source_hash()
     env = versions()
     with _lock(out_root, name):
         out_dir = out_root / name
@@ -325,8 +393,6 @@ def build(
         try:
             outcomes = _run_chapters(
                 scenario,
-                data_hashes,
-                src,
                 env,
                 cache_dir,
                 staging,
@@ -358,8 +424,6 @@ def build(
 
 def _run_chapters(
     scenario: Scenario,
-    data_hashes: dict[str, str],
-    src: str,
     env: dict[str, str],
     cache_dir: Path,
     staging: Path,
@@ -373,7 +437,7 @@ def _run_chapters(
     total = len(CHAPTERS)
     for chapter in CHAPTERS:
         nb_params = scenario.notebook_parameters(chapter)
-        key = cache_key(chapter, nb_params, data_hashes, src, env)
+        key = cache_key(chapter, nb_params, env)
         cached = cache_dir / f"{chapter.name}-{key}.ipynb"
         if use_cache and cached.is_file():
             outcomes.append(Outcome(chapter.name, cached, 0.0, cached=True))
@@ -424,10 +488,11 @@ def _run_chapters(
     return outcomes
 
 
-def _chapter_view(chapter: Chapter, notebook_text: str, cached: Path) -> Any:
-    """The chapter's HTML, rendered once per executed notebook (same cache key) and reused."""
+def _chapter_view(chapter: Chapter, notebook_text: str, executed: Path) -> Any:
+    """The chapter's HTML, rendered once per executed notebook and set of templates."""
     from deepstrike import render
 
+    cached = executed.with_name(f"{executed.stem}-{render_hash(chapter)[:16]}.view.json")
     if cached.is_file():
         stored = json.loads(cached.read_text(encoding="utf-8"))
         return render.ChapterView(chapter.name, chapter.title, stored["html"], stored["sections"])
@@ -436,6 +501,16 @@ def _chapter_view(chapter: Chapter, notebook_text: str, cached: Path) -> Any:
     view = render.chapter_html(nbformat.reads(notebook_text, 4), chapter.name, chapter.title)
     _atomic_write(cached, json.dumps({"html": view.html, "sections": view.sections}))
     return view
+
+
+def chapter_numbers(collected: dict[str, dict[str, Any]], chapter: Chapter) -> dict[str, Quantity]:
+    """A chapter's key numbers read back from recorded results (as the summary sees them)."""
+    prefix = f"{chapter.name}."
+    return {
+        name[len(prefix) :]: Quantity.from_record(name, record)
+        for name, record in collected.items()
+        if name.startswith(prefix)
+    }
 
 
 def _finish(
@@ -459,10 +534,24 @@ def _finish(
     for chapter in CHAPTERS:
         path = by_name[chapter.name].path
         text = path.read_text(encoding="utf-8")
-        collected.update(results.read(json.loads(text)["cells"]))
-        views.append(_chapter_view(chapter, text, path.with_suffix(".view.json")))
+        collected.update(read_results(json.loads(text)["cells"]))
+        views.append(_chapter_view(chapter, text, path))
         shutil.copyfile(path, notebooks_out / chapter.notebook)
     shutil.rmtree(out_dir / "failed", ignore_errors=True)
+    numbers = {c.name: chapter_numbers(collected, c) for c in CHAPTERS}
+    context_of = {"as_of": scenario.as_of.isoformat()}
+    findings = []
+    for c in CHAPTERS:
+        chapter_context = {**context_of, "p": getattr(scenario, c.name).model_dump(mode="json")}
+        headline = prose.headline(c.name, numbers[c.name], **chapter_context)
+        collected[f"{c.name}.headline"] = {
+            "value": headline,
+            "unit": "",
+            "label": "headline",
+            "kind": "text",
+            "digits": 0,
+        }
+        findings.append({"chapter": c.name, "title": c.title, "headline": headline})
     payload = {
         "scenario": name,
         "title": scenario.title,
@@ -471,11 +560,6 @@ def _finish(
         "parameters": scenario.model_dump(mode="json"),
         "results": dict(sorted(collected.items())),
     }
-    findings = [
-        {"chapter": c.name, "title": c.title, "headline": collected[f"{c.name}.headline"]["value"]}
-        for c in CHAPTERS
-        if f"{c.name}.headline" in collected
-    ]
     described = data.resources()
     sources = data.sources(
         {t: data.as_of_filter(frame, described[t], scenario.as_of) for t, frame in tables.items()}
@@ -490,8 +574,8 @@ def _finish(
     counts = Counter(row["verdict"] for row in claim_rows)
     seconds = time.perf_counter() - started
     context = {
-        "bottom_line": summary.bottom_line(collected),
-        "judgments": summary.key_judgments(collected),
+        "bottom_line": summary.bottom_line(numbers),
+        "judgments": summary.key_judgments(numbers),
         "chapter_titles": {c.name: c.title for c in CHAPTERS},
         "claims": claim_rows,
         "claim_counts": sorted(counts.items(), key=lambda kv: -kv[1]),

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from deepstrike import build, render
+from deepstrike.language import Quantity
 from deepstrike.params import ParamError
 
 
@@ -21,6 +22,8 @@ class Row:
     values: list[Any]
     differs: bool
     deltas: list[float | None]
+    label: str = ""
+    shown: list[str] | None = None  # each value as the briefing shows it
 
 
 def flatten(value: Any, prefix: str) -> dict[str, Any]:
@@ -42,9 +45,15 @@ def _number(value: Any) -> float | None:
 def result_rows(payloads: list[dict[str, Any]]) -> list[Row]:
     """Every recorded result of every scenario, aligned by name; deltas against the first."""
     flat: list[dict[str, tuple[Any, str]]] = []
-    for payload in payloads:
+    labels: dict[str, str] = {}
+    shown: dict[tuple[int, str], str] = {}
+    for i, payload in enumerate(payloads):
         row: dict[str, tuple[Any, str]] = {}
         for name, item in payload["results"].items():
+            labels[name] = item.get("label", "")
+            if not isinstance(item.get("value"), dict):
+                # The same text the briefing prints for this quantity (one value, one form).
+                shown[(i, name)] = Quantity.from_record(name, item).text()
             for key, value in flatten(item["value"], name).items():
                 row[key] = (value, item.get("unit", ""))
         flat.append(row)
@@ -57,7 +66,18 @@ def result_rows(payloads: list[dict[str, Any]]) -> list[Row]:
         deltas = [
             None if first is None or _number(v) is None else _number(v) - first for v in values
         ]
-        rows.append(Row(name, unit, values, any(v != values[0] for v in values), deltas))
+        texts = [shown.get((i, name)) for i in range(len(values))]
+        rows.append(
+            Row(
+                name,
+                unit,
+                values,
+                any(v != values[0] for v in values),
+                deltas,
+                labels.get(name.split("[")[0], ""),
+                texts if any(t is not None for t in texts) else None,
+            )
+        )
     # What differs is what a reader comes for: those rows first.
     return sorted(rows, key=lambda row: (not row.differs, row.name))
 

@@ -34,6 +34,7 @@ class Resource:
     primary_key: list[str]
     date_field: str | None
     ordered: list[list[str]]
+    label_field: str | None = None
 
     @property
     def field_names(self) -> list[str]:
@@ -68,6 +69,7 @@ def resources(root: Path | None = None) -> dict[str, Resource]:
             primary_key=[key] if isinstance(key, str) else list(key),
             date_field=res.get("x-date-field"),
             ordered=res.get("x-ordered", []),
+            label_field=res.get("x-label-field"),
         )
     return out
 
@@ -241,3 +243,22 @@ def sources(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         tables=("table", lambda s: ", ".join(sorted(set(s)))), rows=("table", "size")
     ).reset_index()
     return out.sort_values(["source_date", "source_title"]).reset_index(drop=True)
+
+
+def table_fingerprint(
+    names: tuple[str, ...] | list[str], root: Path | None = None
+) -> dict[str, str]:
+    """sha256 of each named table's file and of its schema entry: a chapter's cache reads only
+    the tables it declares, so editing another table re-executes no notebook of this one."""
+    base = _data_dir(root)
+    described = {res["name"]: res for res in read_package(root).get("resources", [])}
+    out = {}
+    for name in sorted(names):
+        res = described.get(name)
+        if res is None:
+            raise DataError(f"no table named {name!r} in data/{PACKAGE_FILE}")
+        path = base / res["path"]
+        body = path.read_bytes() if path.is_file() else b""
+        schema = json.dumps(res, sort_keys=True).encode()
+        out[name] = hashlib.sha256(body + b"\0" + schema).hexdigest()
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 # Mean Earth radius (IUGG, R1). Against the WGS84 ellipsoid the haversine distance errs by
 # at most about 0.5%, well inside the uncertainty of missile ranges.
@@ -143,3 +144,14 @@ def side_of_line(lats, lons, line_lats, line_lons, step_km: float = 5.0) -> np.n
         vx, vy = (lo - dn[k]) * scale, la - dl[k]
         out[i : i + 4000] = np.where(tx * vy - ty * vx >= 0, 1.0, -1.0)
     return out.reshape(np.shape(lats)) if np.ndim(lats) else out
+
+
+def launch_line(
+    front: pd.DataFrame, line_id: str = "ua_held_edge"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices of the latest version of the line in `front` (already filtered by as-of date)."""
+    part = front[front["line_id"] == line_id]
+    if part.empty:
+        raise ValueError(f"no vertices for line {line_id!r} on or before the as-of date")
+    latest = part[part["valid_from"] == part["valid_from"].max()].sort_values("seq")
+    return latest["lat"].to_numpy(float), latest["lon"].to_numpy(float)

@@ -9,24 +9,14 @@ import pandas as pd
 
 from deepstrike.data import Resource
 
-# The first of these a table has describes its row for a reader.
-LABEL_COLUMNS = (
-    "description",
-    "reported_effect",
-    "step_name",
-    "purpose",
-    "question",
-    "notes",
-    "target",
-)
 
-
-def _label(row: pd.Series, columns: list[str]) -> str:
-    for name in LABEL_COLUMNS:
-        if name in columns and isinstance(row[name], str) and row[name].strip():
-            prefix = f"{row['system_name']}: " if "system_name" in columns else ""
-            return prefix + row[name].strip()
-    return ""
+def _label(row: pd.Series, res: Resource, columns: list[str]) -> str:
+    """The row's describing column, as the table declares it (`label_field` in tables.yaml)."""
+    value = row[res.label_field] if res.label_field else None
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    prefix = f"{row['system_name']}: " if "system_name" in columns else ""
+    return prefix + value.strip()
 
 
 def later_rows(
@@ -42,7 +32,7 @@ def later_rows(
         later = frame[frame[res.date_field] > cutoff]
         columns = list(frame.columns)
         for _, row in later.iterrows():
-            text = _label(row, columns)
+            text = _label(row, res, columns)
             if not text:
                 continue
             rows.append(

@@ -1,10 +1,11 @@
-"""Parameter schema (one pydantic model per chapter), scenarios and command-line overrides."""
+"""The scenario schema (scenario fields plus one model per registered chapter), scenarios and
+command-line overrides. Chapter parameters live in their chapter's folder."""
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import re
+import typing
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,596 +15,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from deepstrike import paths
+from deepstrike.chapter import SCENARIO_FIELDS, Chapter
+from deepstrike.chapters import CHAPTERS
+from deepstrike.schema import ParamError, did_you_mean
+from deepstrike.schema import field as _field
 
+__all__ = ["CHAPTERS", "Chapter", "ParamError", "Scenario", "catalogue", "load_scenario"]
 
-class ParamError(ValueError):
-    """A scenario or parameter that cannot be used; the message names the parameter."""
-
-
-def _field(default: Any, description: str, unit: str = "", **bounds: Any) -> Any:
-    return Field(default, description=description, json_schema_extra={"unit": unit}, **bounds)
-
-
-class ChapterParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-    def check_data(self, tables: dict[str, Any]) -> None:
-        """Raise ParamError when a parameter names something the data do not hold."""
-
-
-def _did_you_mean(word: str, choices: list[str]) -> str:
-    near = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" Did you mean '{near[0]}'?" if near else ""
-
-
-PATTERN_SYSTEMS = [
-    "himars",
-    "abrams",
-    "f16",
-    "patriot",
-    "leopard2",
-    "storm_shadow",
-    "storm_shadow_in_russia",
-    "atacms",
-    "atacms_lr",
-    "us_weapons_kharkiv",
-    "atacms_in_russia",
-    "taurus",
-]
-
-
-class PatternParams(ChapterParams):
-    """Chapter 1: the refuse-then-approve pattern."""
-
-    systems: list[str] = _field(
-        PATTERN_SYSTEMS,
-        "Systems and permissions compared (ids from data/pattern_events.csv)",
-        "system ids",
-        min_length=1,
-    )
-    months_threshold_days: int = _field(
-        60,
-        "A refusal counts as lasting 'months' when it lasted at least this long",
-        "days",
-        ge=14,
-        le=365,
-    )
-    draws: int = _field(
-        20_000,
-        "Monte Carlo draws over approximate event dates",
-        "draws",
-        ge=100,
-        le=1_000_000,
-    )
-    interval_pct: float = _field(
-        90.0, "Width of the uncertainty interval shown", "%", ge=50.0, le=99.0
-    )
-
-    def check_data(self, tables: dict[str, Any]) -> None:
-        known = sorted(set(tables["pattern_events"]["system_id"]))
-        for system in self.systems:
-            if system not in known:
-                raise ParamError(
-                    f"pattern.systems: unknown system {system!r}.{_did_you_mean(system, known)} "
-                    f"Known systems: {', '.join(known)}"
-                )
-
-
-ESCALATION_RUNGS = [
-    "rhetoric",
-    "nuclear_signalling",
-    "demonstrative_strike",
-    "intensified_strikes",
-    "sabotage_europe",
-    "attack_nato",
-]
-
-
-class EscalationParams(ChapterParams):
-    """Chapter 4: the escalation ladder, base rates from 2022-24, sensitivity."""
-
-    horizon_days: int = _field(
-        90,
-        "A response counts when it falls this many days after a step; also the forecast horizon",
-        "days",
-        ge=14,
-        le=365,
-    )
-    prior_alpha: float = _field(
-        0.5, "Beta prior per rung: pseudo-steps followed by a response", "steps", ge=0.05, le=10.0
-    )
-    prior_beta: float = _field(
-        0.5, "Beta prior per rung: pseudo-steps not followed by one", "steps", ge=0.05, le=50.0
-    )
-    depth_km: float = _field(
-        300.0,
-        "How far inside Russia this step lets Western weapons strike",
-        "km",
-        ge=0.0,
-        le=3000.0,
-    )
-    depth_or_per_100km_low: float = _field(
-        1.0,
-        "Odds ratio of a response per 100 km deeper than past steps: low",
-        "ratio",
-        ge=1.0,
-        le=5.0,
-    )
-    depth_or_per_100km_high: float = _field(
-        1.3, "Odds ratio per 100 km deeper than past steps: high", "ratio", ge=1.0, le=5.0
-    )
-    volume_ratio: float = _field(
-        1.0, "Expected volume of strikes relative to a typical past step", "ratio", ge=0.1, le=10.0
-    )
-    volume_or_per_doubling_low: float = _field(
-        1.0, "Odds ratio of a response per doubling of volume: low", "ratio", ge=1.0, le=5.0
-    )
-    volume_or_per_doubling_high: float = _field(
-        1.3, "Odds ratio per doubling of volume: high", "ratio", ge=1.0, le=5.0
-    )
-    us_attribution: float = _field(
-        1.0,
-        "How clearly the step is a US act (1: US weapon and US permission)",
-        "share",
-        ge=0.0,
-        le=1.0,
-    )
-    us_or_low: float = _field(
-        1.0, "Odds ratio for a fully US-attributed step against none: low", "ratio", ge=1.0, le=10.0
-    )
-    us_or_high: float = _field(
-        1.5,
-        "Odds ratio for a fully US-attributed step against none: high",
-        "ratio",
-        ge=1.0,
-        le=10.0,
-    )
-    russian_strength: float = _field(
-        1.0,
-        "Russia's conventional strength relative to its 2022-24 average",
-        "ratio",
-        ge=0.25,
-        le=4.0,
-    )
-    strength_or_per_doubling_low: float = _field(
-        1.0,
-        "Odds ratio per doubling of strength, conventional rungs up, deniable rungs down: low",
-        "ratio",
-        ge=1.0,
-        le=5.0,
-    )
-    strength_or_per_doubling_high: float = _field(
-        1.5, "The same odds ratio: high", "ratio", ge=1.0, le=5.0
-    )
-    third_party_or_per_10k_low: float = _field(
-        0.8,
-        "Odds ratio per 10,000 third-party troops fighting for Russia (below 1: the step reads as "
-        "a reply): low",
-        "ratio",
-        ge=0.1,
-        le=10.0,
-    )
-    third_party_or_per_10k_high: float = _field(
-        1.25, "Odds ratio per 10,000 third-party troops: high", "ratio", ge=0.1, le=10.0
-    )
-    sabotage_tally: str = _field(
-        "csis", "Public tally of sabotage attacks the rate rests on (csis or iiss)", "tally id"
-    )
-    sabotage_rate_ratio_low: float = _field(
-        1.0,
-        "Sabotage rate over the horizon relative to the latest tallied year: low",
-        "ratio",
-        ge=0.1,
-        le=20.0,
-    )
-    sabotage_rate_ratio_high: float = _field(3.0, "The same ratio: high", "ratio", ge=0.1, le=20.0)
-    focus_rung: str = _field(
-        "attack_nato", "Rung whose probability the sensitivity analysis explains", "rung id"
-    )
-    draws: int = _field(20_000, "Monte Carlo draws over the priors", "draws", ge=1000, le=1_000_000)
-    sobol_samples: int = _field(
-        2048, "Base samples of the Sobol sensitivity analysis", "samples", ge=256, le=65536
-    )
-    interval_pct: float = _field(
-        90.0, "Width of the uncertainty interval shown", "%", ge=50.0, le=99.0
-    )
-
-    def check_data(self, tables: dict[str, Any]) -> None:
-        pairs = [
-            "depth_or_per_100km",
-            "volume_or_per_doubling",
-            "us_or",
-            "strength_or_per_doubling",
-            "third_party_or_per_10k",
-            "sabotage_rate_ratio",
-        ]
-        for stem in pairs:
-            low, high = getattr(self, f"{stem}_low"), getattr(self, f"{stem}_high")
-            if low > high:
-                raise ParamError(f"escalation.{stem}_low ({low}) is above {stem}_high ({high})")
-        if self.focus_rung not in ESCALATION_RUNGS:
-            raise ParamError(
-                f"escalation.focus_rung: unknown rung {self.focus_rung!r}."
-                f"{_did_you_mean(self.focus_rung, ESCALATION_RUNGS)} "
-                f"Rungs: {', '.join(ESCALATION_RUNGS)}"
-            )
-        sabotage = tables["sabotage_incidents"]
-        known = sorted(set(sabotage["tally"].dropna()))
-        if self.sabotage_tally not in known:
-            raise ParamError(
-                f"escalation.sabotage_tally: unknown tally {self.sabotage_tally!r}."
-                f"{_did_you_mean(self.sabotage_tally, known)} Known tallies: {', '.join(known)}"
-            )
-
-
-SUPPLY_POLICIES = ["steady", "salvo"]
-
-
-class SupplyParams(ChapterParams):
-    """Chapter 2: how long Ukraine's ATACMS stock lasts, and what it can reach."""
-
-    variant: str = _field(
-        "atacms_lr", "Missile modelled (system id in data/strike_systems.csv)", "system id"
-    )
-    initial_stock_low: int = _field(
-        30,
-        "Missiles on hand at the as-of date: lowest value (uniform prior)",
-        "missiles",
-        ge=0,
-        le=2000,
-    )
-    initial_stock_high: int = _field(
-        80, "Missiles on hand at the as-of date: highest value", "missiles", ge=0, le=2000
-    )
-    deliveries_per_month_low: float = _field(
-        0.0,
-        "New missiles delivered per month: lowest rate (uniform prior)",
-        "missiles/month",
-        ge=0.0,
-        le=200.0,
-    )
-    deliveries_per_month_high: float = _field(
-        4.0, "New missiles delivered per month: highest rate", "missiles/month", ge=0.0, le=200.0
-    )
-    package_size: int = _field(
-        10, "Deliveries arrive in packages of this many missiles", "missiles", ge=1, le=500
-    )
-    firing_policy: str = _field(
-        "salvo", "steady: the same number every week; salvo: whole salvos in some weeks", "policy"
-    )
-    firing_per_week: float = _field(
-        5.0, "Average missiles fired per week while stock lasts", "missiles/week", ge=0.0, le=100.0
-    )
-    salvo_size: int = _field(6, "Missiles per salvo (salvo policy)", "missiles", ge=1, le=50)
-    loss_pct_per_month: float = _field(
-        1.0, "Share of the stock destroyed before launch each month", "%", ge=0.0, le=50.0
-    )
-    reliability_low: float = _field(
-        0.85, "Launch and flight reliability: 5th percentile", "probability", ge=0.01, le=0.99
-    )
-    reliability_high: float = _field(
-        0.98, "Launch and flight reliability: 95th percentile", "probability", ge=0.01, le=0.99
-    )
-    interception_low: float = _field(
-        0.08,
-        "Probability a missile is intercepted: 5th percentile",
-        "probability",
-        ge=0.01,
-        le=0.99,
-    )
-    interception_high: float = _field(
-        0.50,
-        "Probability a missile is intercepted: 95th percentile",
-        "probability",
-        ge=0.01,
-        le=0.99,
-    )
-    hit_low: float = _field(
-        0.70,
-        "Probability an arriving missile hits its aim point: 5th percentile",
-        "probability",
-        ge=0.01,
-        le=0.99,
-    )
-    hit_high: float = _field(
-        0.95,
-        "Probability an arriving missile hits: 95th percentile",
-        "probability",
-        ge=0.01,
-        le=0.99,
-    )
-    standoff_km: float = _field(
-        20.0, "Launchers stand this far behind the front line or border", "km", ge=0.0, le=150.0
-    )
-    relocated_beyond_pct: float = _field(
-        90.0,
-        "Share of Russian strike aircraft based beyond ATACMS range after relocation",
-        "%",
-        ge=0.0,
-        le=100.0,
-    )
-    horizon_weeks: int = _field(26, "Weeks simulated from the as-of date", "weeks", ge=4, le=156)
-    draws: int = _field(20_000, "Monte Carlo draws", "draws", ge=100, le=1_000_000)
-    interval_pct: float = _field(
-        90.0, "Width of the uncertainty interval shown", "%", ge=50.0, le=99.0
-    )
-
-    def check_data(self, tables: dict[str, Any]) -> None:
-        for stem in ("initial_stock", "deliveries_per_month", "reliability", "interception", "hit"):
-            low, high = getattr(self, f"{stem}_low"), getattr(self, f"{stem}_high")
-            if low > high:
-                raise ParamError(f"supply.{stem}_low ({low}) is above {stem}_high ({high})")
-        if self.firing_policy not in SUPPLY_POLICIES:
-            raise ParamError(
-                f"supply.firing_policy: unknown policy {self.firing_policy!r}."
-                f"{_did_you_mean(self.firing_policy, SUPPLY_POLICIES)} "
-                f"Policies: {', '.join(SUPPLY_POLICIES)}"
-            )
-        known = sorted(set(tables["strike_systems"]["system_id"]))
-        if self.variant not in known:
-            raise ParamError(
-                f"supply.variant: unknown system {self.variant!r}."
-                f"{_did_you_mean(self.variant, known)} Known systems: {', '.join(known)}"
-            )
-
-
-DRONE_SYSTEMS = [
-    "atacms_lr",
-    "storm_shadow",
-    "gmlrs",
-    "liutyi",
-    "uj26_beaver",
-    "uj22_airborne",
-    "morok",
-]
-DRONE_CAPPED_MISSILES = ("atacms_lr", "atacms_m39", "storm_shadow", "gmlrs")
-
-
-class DronesParams(ChapterParams):
-    """Chapter 3: are long-range drones cheaper per effective hit, and do they reach further?"""
-
-    systems: list[str] = _field(
-        DRONE_SYSTEMS,
-        "Systems compared on cost and in the budget mix (ids from data/strike_systems.csv)",
-        "system ids",
-        min_length=2,
-    )
-    ballistic_systems: list[str] = _field(
-        ["atacms_m39", "atacms_lr", "gmlrs"],
-        "Missiles intercepted like ballistic missiles (the others fly like cruise missiles)",
-        "system ids",
-    )
-    drone_cost_usd_low: float = _field(
-        50_000.0,
-        "Unit cost of a drone whose price is unpublished: low (triangular prior)",
-        "USD",
-        ge=1_000.0,
-        le=5_000_000.0,
-    )
-    drone_cost_usd_mode: float = _field(
-        100_000.0,
-        "Unit cost of a drone whose price is unpublished: most likely",
-        "USD",
-        ge=1_000.0,
-        le=5_000_000.0,
-    )
-    drone_cost_usd_high: float = _field(
-        250_000.0,
-        "Unit cost of a drone whose price is unpublished: high",
-        "USD",
-        ge=1_000.0,
-        le=5_000_000.0,
-    )
-    drone_payload_kg_low: float = _field(
-        20.0,
-        "Warhead of a drone whose payload is unpublished: low (triangular prior)",
-        "kg",
-        ge=1.0,
-        le=1000.0,
-    )
-    drone_payload_kg_high: float = _field(
-        75.0, "Warhead of a drone whose payload is unpublished: high", "kg", ge=1.0, le=1000.0
-    )
-    cost_spread_pct: float = _field(
-        20.0, "Spread around a unit cost published as a single figure", "%", ge=0.0, le=90.0
-    )
-    p_kill_drone_low: float = _field(
-        0.5,
-        "Chance an engaged drone is shot down or jammed off course: low",
-        "probability",
-        ge=0.0,
-        le=1.0,
-    )
-    p_kill_drone_high: float = _field(
-        0.85,
-        "Chance an engaged drone is shot down or jammed off course: high",
-        "probability",
-        ge=0.0,
-        le=1.0,
-    )
-    p_kill_cruise_low: float = _field(
-        0.3, "Chance an engaged cruise missile is shot down: low", "probability", ge=0.0, le=1.0
-    )
-    p_kill_cruise_high: float = _field(
-        0.7, "Chance an engaged cruise missile is shot down: high", "probability", ge=0.0, le=1.0
-    )
-    p_kill_ballistic_low: float = _field(
-        0.1, "Chance an engaged ballistic missile is shot down: low", "probability", ge=0.0, le=1.0
-    )
-    p_kill_ballistic_high: float = _field(
-        0.4, "Chance an engaged ballistic missile is shot down: high", "probability", ge=0.0, le=1.0
-    )
-    p_hit_drone_low: float = _field(
-        0.4,
-        "Chance a drone that gets through hits its aim point: low",
-        "probability",
-        ge=0.01,
-        le=1.0,
-    )
-    p_hit_drone_high: float = _field(
-        0.8,
-        "Chance a drone that gets through hits its aim point: high",
-        "probability",
-        ge=0.01,
-        le=1.0,
-    )
-    p_hit_missile_low: float = _field(
-        0.75,
-        "Chance a missile that gets through hits its aim point: low",
-        "probability",
-        ge=0.01,
-        le=1.0,
-    )
-    p_hit_missile_high: float = _field(
-        0.95,
-        "Chance a missile that gets through hits its aim point: high",
-        "probability",
-        ge=0.01,
-        le=1.0,
-    )
-    kg_soft_low: float = _field(
-        20.0,
-        "Soft target (distillation unit, aircraft in the open): payload for a 63% effect, low",
-        "kg",
-        ge=1.0,
-        le=2000.0,
-    )
-    kg_soft_high: float = _field(
-        60.0, "Soft target: payload for a 63% chance of effect, high", "kg", ge=1.0, le=2000.0
-    )
-    kg_hard_low: float = _field(
-        200.0,
-        "Hard target (shelter, bunker): payload for a 63% chance of effect, low",
-        "kg",
-        ge=1.0,
-        le=5000.0,
-    )
-    kg_hard_high: float = _field(
-        600.0, "Hard target: payload for a 63% chance of effect, high", "kg", ge=1.0, le=5000.0
-    )
-    raid_size_drone: int = _field(20, "Drones per raid on one target area", "drones", ge=1, le=1000)
-    salvo_size_missile: int = _field(
-        4, "Missiles per salvo on one target area", "missiles", ge=1, le=100
-    )
-    defender_capacity_low: float = _field(
-        10.0,
-        "Weapons the local air defence can engage in one raid: low (uniform)",
-        "weapons",
-        ge=0.0,
-        le=1000.0,
-    )
-    defender_capacity_high: float = _field(
-        40.0,
-        "Weapons the local air defence can engage in one raid: high",
-        "weapons",
-        ge=0.0,
-        le=1000.0,
-    )
-    launch_depth_km: float = _field(
-        50.0,
-        "Launch positions lie this far behind the edge of Ukrainian-held ground",
-        "km",
-        ge=0.0,
-        le=500.0,
-    )
-    hard_target_share: float = _field(
-        0.3, "Share of aim points that are hardened", "share", ge=0.0, le=1.0
-    )
-    drone_output_multiplier: float = _field(
-        1.0,
-        "Drone output relative to the latest stated production plan",
-        "ratio",
-        ge=0.0,
-        le=50.0,
-    )
-    cap_atacms_per_month: float = _field(
-        20.0, "ATACMS available per month", "missiles/month", ge=0.0, le=1000.0
-    )
-    cap_storm_shadow_per_month: float = _field(
-        10.0, "Storm Shadow / SCALP available per month", "missiles/month", ge=0.0, le=1000.0
-    )
-    cap_gmlrs_per_month: float = _field(
-        400.0, "GMLRS rockets available per month", "rockets/month", ge=0.0, le=100_000.0
-    )
-    budget_usd_m_per_month: float = _field(
-        100.0,
-        "Money for long-range strike weapons per month",
-        "USD million/month",
-        ge=1.0,
-        le=10_000.0,
-    )
-    hits_per_target: float = _field(
-        2.0,
-        "Effective hits per target per month beyond which more add nothing",
-        "hits",
-        ge=0.1,
-        le=100.0,
-    )
-    draws: int = _field(20_000, "Monte Carlo draws", "draws", ge=1000, le=1_000_000)
-    interval_pct: float = _field(
-        90.0, "Width of the uncertainty interval shown", "%", ge=50.0, le=99.0
-    )
-
-    def check_data(self, tables: dict[str, Any]) -> None:
-        pairs = [
-            "drone_payload_kg",
-            "p_kill_drone",
-            "p_kill_cruise",
-            "p_kill_ballistic",
-            "p_hit_drone",
-            "p_hit_missile",
-            "kg_soft",
-            "kg_hard",
-            "defender_capacity",
-        ]
-        for stem in pairs:
-            low, high = getattr(self, f"{stem}_low"), getattr(self, f"{stem}_high")
-            if low > high:
-                raise ParamError(f"drones.{stem}_low ({low}) is above {stem}_high ({high})")
-        if not self.drone_cost_usd_low <= self.drone_cost_usd_mode <= self.drone_cost_usd_high:
-            raise ParamError(
-                "drones.drone_cost_usd_low <= drone_cost_usd_mode <= drone_cost_usd_high"
-            )
-        frame = tables["strike_systems"]
-        known = sorted(set(frame["system_id"]))
-        for name in ("systems", "ballistic_systems"):
-            for system in getattr(self, name):
-                if system not in known:
-                    raise ParamError(
-                        f"drones.{name}: unknown system {system!r}."
-                        f"{_did_you_mean(system, known)} Known systems: {', '.join(known)}"
-                    )
-        classes = dict(zip(frame["system_id"], frame["system_class"], strict=False))
-        for system in self.systems:
-            if classes.get(system) != "drone" and system not in DRONE_CAPPED_MISSILES:
-                raise ParamError(
-                    f"drones.systems: {system!r} has no monthly cap parameter; missiles with one: "
-                    f"{', '.join(DRONE_CAPPED_MISSILES)}"
-                )
-
-
-@dataclass(frozen=True)
-class Chapter:
-    name: str
-    notebook: str
-    title: str
-    params: type[ChapterParams]
-
-
-CHAPTERS: tuple[Chapter, ...] = (
-    Chapter("pattern", "01_pattern.ipynb", "Pattern: refuse, then approve?", PatternParams),
-    Chapter("supply", "02_supply.ipynb", "Missile supply: how long, how far?", SupplyParams),
-    Chapter("drones", "03_drones.ipynb", "Drone alternatives: cheaper, deeper?", DronesParams),
-    Chapter(
-        "escalation",
-        "04_escalation.ipynb",
-        "Escalation risk: how might Moscow respond?",
-        EscalationParams,
-    ),
-)
-
-# Scenario-level fields every notebook receives besides its own chapter's parameters.
-NOTEBOOK_SCENARIO_FIELDS = ("as_of", "seed")
+# Kept for the notebooks' parity test: the fields every notebook receives besides its own.
+NOTEBOOK_SCENARIO_FIELDS = SCENARIO_FIELDS
+_did_you_mean = did_you_mean
 
 
 class ScenarioBase(BaseModel):
@@ -656,9 +77,12 @@ def _bounds(field: Any) -> str:
             if getattr(item, attr, None) is not None:
                 parts.append(f"{sign} {getattr(item, attr)}")
         if getattr(item, "min_length", None) is not None:
-            parts.append(f"at least {item.min_length} item(s)")
+            parts.append(f"at least {item.min_length} item{'s' if item.min_length != 1 else ''}")
         if getattr(item, "max_length", None) is not None:
             parts.append(f"at most {item.max_length} characters")
+    choices = allowed_values(field.annotation)
+    if choices:
+        parts.append("one of " + ", ".join(map(str, choices)))
     return ", ".join(parts)
 
 
@@ -709,15 +133,37 @@ def check_name(name: str) -> None:
         )
 
 
+def allowed_values(annotation: Any) -> list[Any]:
+    """The allowed values of a Literal parameter (or of a list of Literals); [] otherwise."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return list(typing.get_args(annotation))
+    if typing.get_origin(annotation) is list:
+        (inner,) = typing.get_args(annotation) or (None,)
+        return allowed_values(inner)
+    return []
+
+
 def _format_error(err: ValidationError, origin: str) -> ParamError:
     lines = []
+    infos = {p.name: p for p in catalogue()}
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"] if not isinstance(p, int))
         if e["type"] == "extra_forbidden":
             return ParamError(f"{origin}: {_unknown(loc)}")
         value = e.get("input")
+        if e["type"] == "value_error" and "range out of order" in e["msg"]:
+            lines.append(f"{loc}: {e['msg'].removeprefix('Value error, ')}")
+            continue
         shown = repr(value) if not isinstance(value, (dict, list)) else ""
-        desc = {p.name: p for p in catalogue()}.get(loc)
+        desc = infos.get(loc)
+        if e["type"] == "literal_error" and desc is not None:
+            choices = allowed_values(desc.annotation)
+            hint = did_you_mean(value, choices)
+            lines.append(
+                f"{loc} = {shown}: not an allowed value.{hint} "
+                f"Allowed: {', '.join(map(str, choices))}"
+            )
+            continue
         hint = f" ({desc.description}; {desc.unit or 'no unit'})" if desc else ""
         lines.append(f"{loc} = {shown}: {e['msg'].lower()}{hint}")
     return ParamError(f"{origin}: invalid parameter " + "; ".join(lines))
@@ -836,18 +282,3 @@ def validate(tree: dict[str, Any], origin: str = "parameters") -> Any:
         return Scenario.model_validate(tree)
     except ValidationError as err:
         raise _format_error(err, origin) from None
-
-
-def changed_parameters(scenario: Any) -> dict[str, Any]:
-    """Parameters that differ from the schema defaults, as `name` or `chapter.name`."""
-    default = Scenario().model_dump(mode="json")
-    current = scenario.model_dump(mode="json")
-    out: dict[str, Any] = {}
-    for key, value in current.items():
-        if isinstance(value, dict):
-            for sub, v in value.items():
-                if default[key].get(sub) != v:
-                    out[f"{key}.{sub}"] = v
-        elif default.get(key) != value:
-            out[key] = value
-    return out

@@ -14,7 +14,8 @@ from typing import Any
 
 import jinja2
 
-from deepstrike.results import MIME as RESULT_MIME
+from deepstrike.chapter import RESULT_MIME
+from deepstrike.prose import PROSE_MIME, render_payload
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Cells papermill adds or that hold code-only set-up; the reader sees outputs and prose only.
@@ -44,7 +45,8 @@ def plotly_js() -> str:
 
 
 def _clean(nb: Any) -> Any:
-    """A copy without hidden cells, recorded results, stream output and execution metadata."""
+    """A copy without hidden cells, recorded results, stream output and execution metadata;
+    prose re-rendered from its numbers."""
     nb = copy.deepcopy(nb)
     cells = []
     for cell in nb.cells:
@@ -55,8 +57,14 @@ def _clean(nb: Any) -> Any:
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "stream":
                     continue  # warnings and prints are for the build log, not the reader
-                if RESULT_MIME in out.get("data", {}):
+                data = out.get("data", {})
+                if RESULT_MIME in data:
                     continue
+                if PROSE_MIME in data:
+                    # Prose is rendered again from its numbers with the templates of now, so
+                    # a wording change needs no notebook to run again.
+                    out = copy.deepcopy(out)
+                    out["data"] = {"text/html": str(render_payload(data[PROSE_MIME]))}
                 outputs.append(out)
             cell.outputs = outputs
             if not outputs:

@@ -176,3 +176,25 @@ def delay_chart(
         },
     )
     return fig
+
+
+def refusal_table(result: Any) -> pd.DataFrame:
+    """Refusal to approval per decision, longest first, for the chapter's table."""
+    v = result.verdicts
+    return v.assign(
+        median=v["median_days"].round().astype(int),
+        interval=v["low_days"].round().astype(int).astype(str)
+        + "–"
+        + v["high_days"].round().astype(int).astype(str),
+        long=v["lasted_months"].map({True: "yes", False: "no"}),
+        status=v["censored"].map({True: "no approval yet", False: "approved"}),
+        basis=v["refusal_claimed_by"].map(lambda c: f"claim by {c}" if c else "public statement"),
+    )[["system_name", "median", "interval", "long", "status", "basis"]].rename(
+        columns={
+            "system_name": "system",
+            "median": "refusal, median days",
+            "interval": f"{result.interval_pct:g}% interval, days",
+            "long": f"{result.threshold_days} days or more",
+            "basis": "first refusal date rests on",
+        }
+    )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from deepstrike.language import Quantity
 
 STAGES = ("request", "refusal", "approval", "delivery", "first_use")
 DELAYS = {
@@ -159,31 +163,51 @@ def confidence(stages: pd.DataFrame, systems: list[str]) -> str:
     return "low" if weak.mean() > 0.5 else "moderate"
 
 
+@dataclass
+class PatternResult:
+    events: pd.DataFrame
+    systems: list[str]
+    stages: pd.DataFrame
+    summary: pd.DataFrame
+    verdicts: pd.DataFrame
+    threshold_days: int
+    interval_pct: float
+
+
 def analyse(
-    events: pd.DataFrame,
-    systems: list[str],
-    as_of: date | str,
-    draws: int,
-    seed: int,
-    interval_pct: float,
-    threshold_days: int,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    params: Any, tables: dict[str, pd.DataFrame], as_of: date | str, seed: int
+) -> PatternResult:
     """Stage dates, delay summary and refusal verdicts for the chosen systems."""
-    present = [s for s in systems if s in set(events["system_id"])]
+    events = tables["pattern_events"]
+    events = events[events["system_id"].isin(params.systems)].reset_index(drop=True)
+    present = [s for s in params.systems if s in set(events["system_id"])]
     stages = stage_dates(events, present)
     names = dict(zip(events["system_id"], events["system_name"], strict=False))
-    samples = sample_stage_days(stages, present, draws, seed)
-    summary = summarise(delay_samples(samples, as_of), present, names, interval_pct, threshold_days)
-    verdicts = refusal_verdicts(summary, threshold_days).merge(
+    samples = sample_stage_days(stages, present, params.draws, seed)
+    summary = summarise(
+        delay_samples(samples, as_of),
+        present,
+        names,
+        params.interval_pct,
+        params.months_threshold_days,
+    )
+    verdicts = refusal_verdicts(summary, params.months_threshold_days).merge(
         refusal_basis(stages), on="system_id", how="left", validate="one_to_one"
     )
-    return stages, summary, verdicts
+    return PatternResult(
+        events,
+        present,
+        stages,
+        summary,
+        verdicts,
+        params.months_threshold_days,
+        params.interval_pct,
+    )
 
 
-def key_numbers(
-    events: pd.DataFrame, stages: pd.DataFrame, summary: pd.DataFrame, verdicts: pd.DataFrame
-) -> dict[str, object]:
-    """The chapter's named results (recorded in results.json and used in its prose)."""
+def key_numbers(r: PatternResult) -> dict[str, Quantity]:
+    """The chapter's named results: recorded in results.json and read by every text."""
+    verdicts, summary, stages, events = r.verdicts, r.summary, r.stages, r.events
 
     def medians(delay: str) -> dict[str, float]:
         part = summary[summary["delay"] == delay]
@@ -193,28 +217,125 @@ def key_numbers(
     longest = verdicts.iloc[0] if len(verdicts) else None
     shortest = closed.iloc[-1] if len(closed) else None
     across = summary.groupby("delay")["median_days"].median()
+    n_long = int(verdicts["lasted_months"].sum()) if len(verdicts) else 0
+
+    def names(mask: pd.Series) -> list[str]:
+        return verdicts.loc[mask, "system_name"].tolist()
+
+    def finite(x: float) -> float | None:
+        return None if x is None or not np.isfinite(x) else float(x)
+
+    long_days = None if longest is None else float(longest["median_days"])
     return {
-        "n_systems": int(stages["system_id"].nunique()),
-        "n_events": len(events),
-        "n_claims": int(events["claimed_by"].notna().sum()),
-        "n_approximate_dates": int((events["date_low"] < events["date_high"]).sum()),
-        "n_refused": len(verdicts),
-        "n_refused_for_months": int(verdicts["lasted_months"].sum()),
-        "refused_for_months": verdicts.loc[verdicts["lasted_months"], "system_name"].tolist(),
-        "refused_briefly": verdicts.loc[~verdicts["lasted_months"], "system_name"].tolist(),
-        "still_refused": verdicts.loc[verdicts["censored"], "system_name"].tolist(),
-        "refusals_resting_on_claims": verdicts.loc[
-            verdicts["refusal_claimed_by"] != "", "system_name"
-        ].tolist(),
-        "confidence": confidence(stages, verdicts["system_id"].tolist()),
-        "longest_refusal_system": None if longest is None else longest["system_name"],
-        "longest_refusal_days": None if longest is None else float(longest["median_days"]),
-        "shortest_refusal_system": None if shortest is None else shortest["system_name"],
-        "shortest_refusal_days": None if shortest is None else float(shortest["median_days"]),
-        "refusal_days": medians("refusal_to_approval"),
-        "request_to_approval_days": medians("request_to_approval"),
-        "approval_to_delivery_days": medians("approval_to_delivery"),
-        "delivery_to_first_use_days": medians("delivery_to_first_use"),
-        "median_request_to_approval_days": float(across.get("request_to_approval", np.nan)),
-        "median_approval_to_delivery_days": float(across.get("approval_to_delivery", np.nan)),
+        "n_systems": Quantity(
+            int(stages["system_id"].nunique()),
+            "systems",
+            "systems and permissions compared",
+            "count",
+        ),
+        "n_events": Quantity(len(events), "events", "dated events", "count"),
+        "n_claims": Quantity(
+            int(events["claimed_by"].notna().sum()),
+            "events",
+            "events resting on a party's claim",
+            "count",
+        ),
+        "n_approximate_dates": Quantity(
+            int((events["date_low"] < events["date_high"]).sum()),
+            "events",
+            "events dated only approximately",
+            "count",
+        ),
+        "n_refused": Quantity(
+            len(verdicts), "decisions", "decisions with a dated public refusal", "count"
+        ),
+        "n_refused_for_months": Quantity(
+            n_long, "decisions", "refusals that lasted at least the threshold", "count"
+        ),
+        "n_refused_briefly": Quantity(
+            len(verdicts) - n_long, "decisions", "refusals shorter than the threshold", "count"
+        ),
+        "threshold_days": Quantity(
+            r.threshold_days, "days", "a refusal lasting this long counts as months", "days"
+        ),
+        "interval_pct": Quantity(r.interval_pct, "%", "width of the intervals shown", "number"),
+        "refused_for_months": Quantity(
+            names(verdicts["lasted_months"]), "", "refused for the threshold or longer", "names"
+        ),
+        "refused_briefly": Quantity(
+            names(~verdicts["lasted_months"]), "", "approved sooner", "names"
+        ),
+        "still_refused": Quantity(
+            names(verdicts["censored"]), "", "not approved by the as-of date", "names"
+        ),
+        "refusals_resting_on_claims": Quantity(
+            names(verdicts["refusal_claimed_by"] != ""),
+            "",
+            "first refusal dated by a party's claim",
+            "names",
+        ),
+        "confidence": Quantity(
+            confidence(stages, verdicts["system_id"].tolist()),
+            "",
+            "confidence in the verdicts",
+            "text",
+        ),
+        "longest_refusal_system": Quantity(
+            None if longest is None else longest["system_name"], "", "longest refusal", "text"
+        ),
+        "longest_refusal_days": Quantity(long_days, "days", "longest refusal, median", "days"),
+        "longest_refusal_months": Quantity(
+            None if long_days is None else long_days / 30.44,
+            "months",
+            "longest refusal, median",
+            "number",
+        ),
+        "longest_still_running": Quantity(
+            bool(longest is not None and bool(longest["censored"])),
+            "",
+            "the longest refusal was still running",
+            "flag",
+        ),
+        "shortest_refusal_system": Quantity(
+            None if shortest is None else shortest["system_name"],
+            "",
+            "shortest completed refusal",
+            "text",
+        ),
+        "shortest_refusal_days": Quantity(
+            None if shortest is None else float(shortest["median_days"]),
+            "days",
+            "shortest completed refusal, median",
+            "days",
+        ),
+        "refusal_days": Quantity(
+            medians("refusal_to_approval"), "days", "refusal to approval per system, median", "text"
+        ),
+        "request_to_approval_days": Quantity(
+            medians("request_to_approval"), "days", "request to approval per system, median", "text"
+        ),
+        "approval_to_delivery_days": Quantity(
+            medians("approval_to_delivery"),
+            "days",
+            "approval to delivery per system, median",
+            "text",
+        ),
+        "delivery_to_first_use_days": Quantity(
+            medians("delivery_to_first_use"),
+            "days",
+            "delivery to first use per system, median",
+            "text",
+        ),
+        "median_request_to_approval_days": Quantity(
+            finite(across.get("request_to_approval", np.nan)),
+            "days",
+            "request to approval, median across systems",
+            "days",
+        ),
+        "median_approval_to_delivery_days": Quantity(
+            finite(across.get("approval_to_delivery", np.nan)),
+            "days",
+            "approval to delivery, median across systems",
+            "days",
+        ),
     }
