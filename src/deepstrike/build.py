@@ -23,6 +23,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from deepstrike import __version__, data, hindsight, paths, prose, summary
 from deepstrike.chapter import Chapter, read_results
 from deepstrike.chapters import CHAPTERS
@@ -513,6 +515,33 @@ def chapter_numbers(collected: dict[str, dict[str, Any]], chapter: Chapter) -> d
     }
 
 
+def _sources_by_class(used: Any, by_id: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The Sources annex: one group per outlet class, each source once, with its grade."""
+    groups = []
+    for cls in data.CLASS_ORDER:
+        part = used[used["outlet_class"] == cls]
+        if part.empty:
+            continue
+        items = []
+        for _, row in part.iterrows():
+            src = by_id[row["source_id"]]
+            items.append({**src, "rows": int(row["rows"]), "tables": row["tables"]})
+        groups.append({"class": cls, "name": data.CLASS_NAMES[cls], "items": items})
+    return groups
+
+
+def _claims(claims: Any, as_of: Any, by_id: dict[str, dict[str, Any]]) -> tuple[list, list]:
+    """Claim checks whose evidence was public by the as-of date, and those checked later."""
+    if claims is None or claims.empty:
+        return [], []
+    now, later = [], []
+    cutoff = pd.Timestamp(as_of)
+    for row in claims.to_dict("records"):
+        row["sources"] = data.source_links(row["source_ids"], by_id)
+        (now if row[data.KNOWN_FROM] <= cutoff else later).append(row)
+    return now, later
+
+
 def _finish(
     name: str,
     scenario: Scenario,
@@ -561,16 +590,12 @@ def _finish(
         "results": dict(sorted(collected.items())),
     }
     described = data.resources()
-    sources = data.sources(
-        {t: data.as_of_filter(frame, described[t], scenario.as_of) for t, frame in tables.items()}
-    )
-    sources["source_date"] = sources["source_date"].dt.strftime("%Y-%m-%d")
-    claims = tables.get("claims")
-    claim_rows = []
-    if claims is not None and not claims.empty:
-        claim_rows = claims.assign(
-            source_date=claims["source_date"].dt.strftime("%Y-%m-%d")
-        ).to_dict("records")
+    visible = {t: data.as_of_filter(f, described[t], scenario.as_of) for t, f in tables.items()}
+    reg = tables[data.REGISTRY]
+    by_id = data.registry_records(reg)
+    used = data.sources_used(visible, reg, scenario.as_of)
+    sources = _sources_by_class(used, by_id)
+    claim_rows, later_claims = _claims(tables.get("claims"), scenario.as_of, by_id)
     counts = Counter(row["verdict"] for row in claim_rows)
     seconds = time.perf_counter() - started
     context = {
@@ -578,6 +603,7 @@ def _finish(
         "judgments": summary.key_judgments(numbers),
         "chapter_titles": {c.name: c.title for c in CHAPTERS},
         "claims": claim_rows,
+        "later_claims": later_claims,
         "claim_counts": sorted(counts.items(), key=lambda kv: -kv[1]),
         "hindsight": hindsight.later_rows(tables, described, scenario.as_of),
         "title": scenario.title,
@@ -587,7 +613,8 @@ def _finish(
         "summary": findings,
         "chapters": views,
         "parameters": parameter_rows(scenario),
-        "sources": sources.to_dict("records"),
+        "sources": sources,
+        "n_sources": len(used),
         "provenance": provenance(
             rebuild_command(scenario_ref, overrides), data_hashes, seconds, outcomes
         ),

@@ -16,7 +16,11 @@ import pandas as pd
 from deepstrike import paths
 
 PACKAGE_FILE = "datapackage.json"
-PROVENANCE_FIELDS = ("source_title", "source_url", "source_date")
+PROVENANCE_FIELDS = ("source_ids",)
+REGISTRY = "sources"
+# When a row's information became public: the publication date of its earliest source. The
+# as-of filter reads this column, so a replay as of D uses nothing published after D.
+KNOWN_FROM = "known_from"
 _URL = re.compile(r"^https?://[^\s<>\"']+$")
 
 
@@ -139,8 +143,13 @@ def _read_rows(path: Path, label: str) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
-def validate(res: Resource, root: Path | None = None) -> pd.DataFrame:
-    """Read one table and check it against its schema; the first problem raises DataError."""
+def validate(
+    res: Resource, root: Path | None = None, registry: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Read one table and check it against its schema; the first problem raises DataError.
+
+    Every row of a data table names its sources by registry id; with the registry given, each
+    id must exist, and the row gets its knowledge date (`known_from`)."""
     path = _data_dir(root) / res.path
     label = f"data/{res.path}"
     header, rows = _read_rows(path, label)
@@ -154,9 +163,15 @@ def validate(res: Resource, root: Path | None = None) -> pd.DataFrame:
             parts.append(f"unexpected column(s) {', '.join(extra)}")
         raise DataError(f"{label}, line 1 (header): {'; '.join(parts)}")
     fields = {f["name"]: f for f in res.fields}
-    for name in PROVENANCE_FIELDS:
+    sourced = res.name != REGISTRY
+    for name in PROVENANCE_FIELDS if sourced else ():
         if name not in fields:
             raise DataError(f"{label}: schema lacks the provenance column {name}")
+    published = (
+        dict(zip(registry["source_id"], registry["published"], strict=True))
+        if registry is not None
+        else None
+    )
     records: list[dict[str, Any]] = []
     seen: dict[tuple, int] = {}
     for number, row in enumerate(rows, start=2):
@@ -167,8 +182,8 @@ def validate(res: Resource, root: Path | None = None) -> pd.DataFrame:
         record: dict[str, Any] = {}
         for name, cell in zip(header, row, strict=True):
             value, problem = _check_cell(cell.strip(), fields[name])
-            if name in PROVENANCE_FIELDS and cell.strip() == "":
-                problem = "every row needs a source (source_title, source_url, source_date)"
+            if sourced and name in PROVENANCE_FIELDS:
+                problem = _check_source_ids(cell.strip(), published) or problem
             if problem:
                 raise DataError(f"{label}, line {number}, column {name}: {problem}")
             record[name] = value
@@ -192,29 +207,72 @@ def validate(res: Resource, root: Path | None = None) -> pd.DataFrame:
     for name, field in fields.items():
         if field.get("type") == "date":
             frame[name] = pd.to_datetime(frame[name])
+    if sourced and published is not None:
+        frame[KNOWN_FROM] = pd.to_datetime(
+            [min(published[i] for i in split_ids(ids)) for ids in frame["source_ids"]]
+            if len(frame)
+            else []
+        )
     return frame
+
+
+def split_ids(text: str) -> list[str]:
+    return [part.strip() for part in str(text).split(";") if part.strip()]
+
+
+def _check_source_ids(text: str, published: dict[str, Any] | None) -> str | None:
+    if not text:
+        return "every row needs a source (source_ids: registry ids from data/sources.csv)"
+    if published is None:
+        return None
+    unknown = [i for i in split_ids(text) if i not in published]
+    if unknown:
+        return f"unknown source id {unknown[0]!r} (not in data/sources.csv)"
+    return None
+
+
+def registry(root: Path | None = None) -> pd.DataFrame:
+    """data/sources.csv: one row per source document, validated."""
+    table = resources(root).get(REGISTRY)
+    if table is None:
+        raise DataError(f"no source registry ({REGISTRY}) in data/{PACKAGE_FILE}")
+    return validate(table, root)
 
 
 def load_table(
     name: str, as_of: date | str | None = None, root: Path | None = None
 ) -> pd.DataFrame:
-    """A validated table; rows dated after `as_of` (the scenario's date) are dropped."""
+    """A validated table; rows whose information became public after `as_of` are dropped."""
     table = resources(root).get(name)
     if table is None:
         raise DataError(f"no table named {name!r} in data/{PACKAGE_FILE}")
-    return as_of_filter(validate(table, root), table, as_of)
+    if name == REGISTRY:
+        frame = registry(root)
+        return frame if as_of is None else frame[frame["published"] <= pd.Timestamp(as_of)]
+    return as_of_filter(validate(table, root, registry(root)), table, as_of)
 
 
 def as_of_filter(frame: pd.DataFrame, table: Resource, as_of: date | str | None) -> pd.DataFrame:
-    """Only rows dated on or before `as_of`: what was public then (undated tables pass whole)."""
-    if as_of is None or not table.date_field:
+    """Only rows public on or before `as_of` (their knowledge date, not their event date)."""
+    if as_of is None:
         return frame
     cutoff = pd.Timestamp(as_of)
-    return frame[frame[table.date_field] <= cutoff].reset_index(drop=True)
+    if KNOWN_FROM in frame.columns:
+        return frame[frame[KNOWN_FROM] <= cutoff].reset_index(drop=True)
+    if table.date_field:
+        return frame[frame[table.date_field] <= cutoff].reset_index(drop=True)
+    return frame
 
 
 def validate_all(root: Path | None = None) -> dict[str, pd.DataFrame]:
-    return {name: validate(res, root) for name, res in resources(root).items()}
+    """Every table, the registry first (the others reference it)."""
+    described = resources(root)
+    reg = registry(root)
+    out = {REGISTRY: reg}
+    for name, res in described.items():
+        if name != REGISTRY:
+            out[name] = validate(res, root, reg)
+    return out
 
 
 def file_hashes(root: Path | None = None) -> dict[str, str]:
@@ -226,23 +284,25 @@ def file_hashes(root: Path | None = None) -> dict[str, str]:
     return out
 
 
-def sources(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per distinct source, with the tables and row counts that rest on it."""
-    parts = []
+def sources_used(
+    tables: dict[str, pd.DataFrame], reg: pd.DataFrame, as_of: date | str | None = None
+) -> pd.DataFrame:
+    """Registry rows that back at least one row of `tables`, with the tables and row counts
+    resting on each; with `as_of`, only sources published by then."""
+    counts: dict[str, dict[str, int]] = {}
     for name, frame in tables.items():
-        if frame.empty:
+        if name == REGISTRY or frame.empty or "source_ids" not in frame.columns:
             continue
-        part = frame[list(PROVENANCE_FIELDS)].copy()
-        part["table"] = name
-        parts.append(part)
-    if not parts:
-        return pd.DataFrame(columns=[*PROVENANCE_FIELDS, "tables", "rows"])
-    rows = pd.concat(parts, ignore_index=True)
-    grouped = rows.groupby(list(PROVENANCE_FIELDS), dropna=False)
-    out = grouped.agg(
-        tables=("table", lambda s: ", ".join(sorted(set(s)))), rows=("table", "size")
-    ).reset_index()
-    return out.sort_values(["source_date", "source_title"]).reset_index(drop=True)
+        for ids in frame["source_ids"]:
+            for sid in split_ids(ids):
+                counts.setdefault(sid, {}).setdefault(name, 0)
+                counts[sid][name] += 1
+    used = reg[reg["source_id"].isin(counts)].copy()
+    if as_of is not None:
+        used = used[used["published"] <= pd.Timestamp(as_of)]
+    used["tables"] = used["source_id"].map(lambda s: ", ".join(sorted(counts[s])))
+    used["rows"] = used["source_id"].map(lambda s: sum(counts[s].values()))
+    return used.sort_values(["published", "outlet"]).reset_index(drop=True)
 
 
 def table_fingerprint(
@@ -262,3 +322,42 @@ def table_fingerprint(
         schema = json.dumps(res, sort_keys=True).encode()
         out[name] = hashlib.sha256(body + b"\0" + schema).hexdigest()
     return out
+
+
+CLASS_ORDER = ("official", "wire", "major", "specialist", "regional", "state_media", "aggregator")
+CLASS_NAMES = {
+    "official": "Official statements and documents",
+    "wire": "News agencies",
+    "major": "Major outlets of record",
+    "specialist": "Specialists: think tanks, defence press, data projects",
+    "regional": "Regional and national outlets",
+    "state_media": "State media of a party to the war (that party's claims only)",
+    "aggregator": "Aggregators and reposts (never alone)",
+}
+
+
+def source_links(ids: str, by_id: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a reader needs to cite a row's sources: outlet, English title, date, links."""
+    out = []
+    for sid in split_ids(ids):
+        src = by_id[sid]
+        out.append(
+            {
+                "id": sid,
+                "outlet": src["outlet"],
+                "title": src["title_en"] or src["title"],
+                "published": src["published"],
+                "url": src["url"] or src["copy_url"],
+                "copy_url": src["copy_url"] if src["url"] else "",
+            }
+        )
+    return out
+
+
+def registry_records(reg: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """The registry by id, dates as yyyy-mm-dd and empty cells as ''."""
+    shown = reg.assign(
+        published=reg["published"].dt.strftime("%Y-%m-%d"),
+        accessed=reg["accessed"].dt.strftime("%Y-%m-%d"),
+    ).fillna("")
+    return {row["source_id"]: row for row in shown.to_dict("records")}

@@ -1,4 +1,4 @@
-"""'What happened next': rows the data hold that are dated after a scenario's as-of date."""
+"""'What happened next': rows the data hold that became public after a scenario's as-of date."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from deepstrike.data import Resource
+from deepstrike.data import KNOWN_FROM, REGISTRY, Resource, registry_records, source_links
 
 
 def _label(row: pd.Series, res: Resource, columns: list[str]) -> str:
@@ -20,16 +20,20 @@ def _label(row: pd.Series, res: Resource, columns: list[str]) -> str:
 
 
 def later_rows(
-    tables: dict[str, pd.DataFrame], resources: dict[str, Resource], as_of: date, limit: int = 40
+    tables: dict[str, pd.DataFrame],
+    resources: dict[str, Resource],
+    as_of: date,
+    limit: int = 40,
 ) -> list[dict[str, Any]]:
-    """The earliest `limit` dated rows after `as_of`, across tables, each with its source."""
+    """The earliest `limit` rows that became public after `as_of`, each with its sources."""
     cutoff = pd.Timestamp(as_of)
+    by_id = registry_records(tables[REGISTRY])
     rows = []
     for name, frame in tables.items():
         res = resources[name]
-        if not res.date_field or frame.empty:
+        if name == REGISTRY or frame.empty or KNOWN_FROM not in frame.columns:
             continue
-        later = frame[frame[res.date_field] > cutoff]
+        later = frame[frame[KNOWN_FROM] > cutoff]
         columns = list(frame.columns)
         for _, row in later.iterrows():
             text = _label(row, res, columns)
@@ -37,14 +41,13 @@ def later_rows(
                 continue
             rows.append(
                 {
-                    "date": row[res.date_field].strftime("%Y-%m-%d"),
+                    "date": row[KNOWN_FROM].strftime("%Y-%m-%d"),
                     "table": res.title,
                     "text": text,
                     "claimed_by": row.get("claimed_by")
                     if isinstance(row.get("claimed_by"), str)
                     else "",
-                    "source_title": row["source_title"],
-                    "source_url": row["source_url"],
+                    "sources": source_links(row["source_ids"], by_id),
                 }
             )
     rows.sort(key=lambda r: (r["date"], r["table"]))
