@@ -53,7 +53,7 @@ NPZ = "bigdata-npz-json"
 REFINERY_SOURCES = {
     "rf_ryazan": "reuters-20250802-ryazan-usf;reuters-20240501-ryazan-fire",
     "rf_norsi": "reuters-20240312-kstovo-governor;wikipedia-kstovo-refinery",
-    "rf_yanos": "moscowtimes-20240129-yanos",
+    "rf_yanos": "reuters-20240129-yanos-drone;moscowtimes-20240129-yanos",
     "rf_volgograd": "reuters-20240203-lukoil-volgograd-normal",
     "rf_tuapse": "reuters-20240722-tuapse",
     "rf_afipsky": "reuters-20250807-afipsky;dpa-20230531-afipsky",

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-from deepstrike import build, summary
+from deepstrike import build, prose, summary
 from deepstrike.chapters import CHAPTERS
 
 
@@ -41,7 +40,7 @@ def test_estimative_words_carry_their_numbers(baseline: build.BuildResult) -> No
         "almost certain",
     )
     text = " ".join(j.text for j in summary.key_judgments(_numbers(baseline)))
-    text = html.unescape(text + summary.bottom_line(_numbers(baseline)))
+    text = prose.plain(text + " " + str(summary.bottom_line(_numbers(baseline))))
     for word in words:
         for match in re.finditer(rf"\b{word}\b", text):
             assert re.match(r" \((<|>)?\d+%\)", text[match.end() :]), f"{word} without its number"

@@ -185,5 +185,6 @@ def parameters_source(chapter: Chapter) -> str:
                 type(default)
             ]
         comment = f"{unit}: {info.description}" if unit else info.description
-        lines.append(f"{name}: {kind} = {default!r}  # {comment}")
-    return "\n".join(lines)
+        lines.append(f"{name}: {kind} = {json.dumps(default)}  # {comment}")
+    # The formatter would rewrap long literals and move the help comments papermill reads.
+    return "\n".join(["# fmt: off", *lines, "# fmt: on"])

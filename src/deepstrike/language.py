@@ -29,11 +29,13 @@ ICD_WORDS = tuple(word for _, word in ICD_203)
 
 
 def likelihood_word(p: float) -> str:
-    """The ICD 203 word for a probability in [0, 1]."""
+    """The ICD 203 word for a probability in [0, 1], chosen from the whole per cent shown
+    beside it (so 4.98% and 5.02%, both shown as 5%, get the same word)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"probability {p} is outside [0, 1]")
+    shown = min(max(round(100 * p), 1), 99) / 100
     for edge, word in ICD_203:
-        if p <= edge:
+        if shown <= edge:
             return word
     return ICD_203[-1][1]
 
