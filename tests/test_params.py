@@ -159,9 +159,7 @@ def test_every_scenario_validates_and_explains_itself(path: Path) -> None:
 
 
 def test_a_range_out_of_order_names_both_ends() -> None:
-    message = _error(
-        overrides=["supply.initial_stock_low=90", "supply.initial_stock_high=40"]
-    )
+    message = _error(overrides=["supply.initial_stock_low=90", "supply.initial_stock_high=40"])
     assert "initial_stock_low (90) <= initial_stock_high (40)" in message
 
 

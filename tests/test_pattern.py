@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepstrike import data, pattern
-from deepstrike.params import PATTERN_SYSTEMS
+from deepstrike import data
+from deepstrike.chapters.pattern import model as pattern
+from deepstrike.chapters.pattern.params import PATTERN_SYSTEMS, PatternParams
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +30,12 @@ def _event(system: str, kind: str, low: str, high: str | None = None) -> dict:
 
 
 def _run(events: pd.DataFrame, systems: list[str], as_of: str = "2024-11-18", **kw):
-    args = {"draws": 2000, "seed": 1, "interval_pct": 90.0, "threshold_days": 60} | kw
-    return pattern.analyse(events, systems, as_of, **args)
+    args = {"draws": 2000, "interval_pct": 90.0, "months_threshold_days": 60}
+    args |= {"months_threshold_days": kw.pop("threshold_days")} if "threshold_days" in kw else {}
+    seed = kw.pop("seed", 1)
+    params = PatternParams(systems=systems, **(args | kw))
+    r = pattern.analyse(params, {"pattern_events": events}, as_of, seed)
+    return r.stages, r.summary, r.verdicts
 
 
 def test_delays_are_never_negative(events: pd.DataFrame) -> None:
@@ -112,8 +117,8 @@ def test_article_examples_hold_in_the_data(events: pd.DataFrame) -> None:
 
 
 def test_key_numbers_are_consistent(events: pd.DataFrame) -> None:
-    stages, summary, verdicts = _run(events, PATTERN_SYSTEMS)
-    key = pattern.key_numbers(events, stages, summary, verdicts)
+    r = pattern.analyse(PatternParams(draws=2000), {"pattern_events": events}, "2024-11-18", 1)
+    key = {name: q.value for name, q in pattern.key_numbers(r).items()}
     assert key["n_refused_for_months"] + len(key["refused_briefly"]) == key["n_refused"]
     assert key["longest_refusal_days"] >= key["shortest_refusal_days"]
     assert key["n_systems"] == len(PATTERN_SYSTEMS)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from deepstrike.chapters.drones.model import BAND_LABELS
 from deepstrike.figures import PALETTE
 
 HARDNESS_COLOURS = {"soft": PALETTE[0], "hard": PALETTE[1]}
@@ -21,6 +22,21 @@ TYPE_COLOURS = {
 
 def _usd(v: float) -> str:
     return f"${v / 1e6:,.2f} m" if v >= 1e6 else f"${v / 1e3:,.0f}k"
+
+
+def _note_if_empty(fig: go.Figure, empty: bool, what: str) -> go.Figure:
+    """An empty chart says why it is empty (nothing public on or before the as-of date)."""
+    if empty:
+        fig.add_annotation(
+            text=html.escape(f"No {what} on or before the as-of date"),
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+            font={"size": 14, "color": "#777"},
+        )
+    return fig
 
 
 def cpeh_chart(cpeh: pd.DataFrame) -> go.Figure:
@@ -179,7 +195,7 @@ def reach_curve_chart(curve: pd.DataFrame, systems: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def reach_band_chart(reach: pd.DataFrame, bands: tuple[str, ...]) -> go.Figure:
+def reach_band_chart(reach: pd.DataFrame, bands: tuple[str, ...] = BAND_LABELS) -> go.Figure:
     """Targets in reach per system and depth band (heat map of counts, hover: of how many)."""
     by = reach.groupby(["system_name", "band"], as_index=False)[["n_reach", "n_targets"]].sum()
     order = (
@@ -314,7 +330,7 @@ def refinery_chart(offline: pd.DataFrame) -> go.Figure:
         },
         barmode="overlay",
     )
-    return fig
+    return _note_if_empty(fig, offline.empty, "report of refining capacity offline")
 
 
 def claims_chart(claims: pd.DataFrame) -> go.Figure:
@@ -340,8 +356,68 @@ def claims_chart(claims: pd.DataFrame) -> go.Figure:
         xaxis={"type": "date", "title": None},
         yaxis={"title": "drones (claim)"},
     )
-    return fig
+    return _note_if_empty(fig, months.empty, "monthly Russian claim")
 
 
-def saturation_grid(raid_max: int = 400) -> np.ndarray:
-    return np.unique(np.geomspace(1, raid_max, 40).round().astype(int))
+def cpeh_table(result: Any) -> pd.DataFrame:
+    """Cost per effective hit and its parts, per system and target hardness (medians)."""
+    c = result.cpeh
+    m = 1e6
+    return c.assign(
+        target=c["hardness"],
+        median=(c["median_usd"] / m).round(2),
+        interval=(c["low_usd"] / m).round(2).astype(str)
+        + "–"
+        + (c["high_usd"] / m).round(2).astype(str),
+        unit_cost=(c["unit_cost_usd"] / 1e3).round(0).astype(int),
+        p_arrive=c["p_arrive"].round(2),
+        p_hit=c["p_hit"].round(2),
+        p_effect=c["p_effect"].round(2),
+    )[
+        [
+            "system_name",
+            "target",
+            "median",
+            "interval",
+            "unit_cost",
+            "cost_from",
+            "payload_from",
+            "p_arrive",
+            "p_hit",
+            "p_effect",
+        ]
+    ].rename(
+        columns={
+            "system_name": "system",
+            "median": "USD m per effective hit (median)",
+            "interval": f"{result.params.interval_pct:g}% interval, USD m",
+            "unit_cost": "unit cost, USD thousand (median)",
+            "cost_from": "cost from",
+            "payload_from": "payload from",
+        }
+    )
+
+
+def funding_table(funding: pd.DataFrame) -> pd.DataFrame:
+    """US funding statements for Ukrainian drone production (claims labelled)."""
+    return funding.assign(
+        date=funding["date"].dt.strftime("%Y-%m-%d"),
+        amount=(funding["amount_usd_central"] / 1e6).round(0).astype(int),
+    )[["date", "funder", "amount", "purpose", "status", "claimed_by"]].rename(
+        columns={"amount": "USD m (central)", "claimed_by": "claim by"}
+    )
+
+
+def strikes_table(strikes: pd.DataFrame) -> pd.DataFrame:
+    """Notable long-range drone strikes with their reported effects (claims labelled)."""
+    distance = strikes["distance_km_high"].fillna(strikes["distance_km_low"])
+    return strikes.assign(
+        date=strikes["date"].dt.strftime("%Y-%m-%d"),
+        distance=distance.map(lambda v: "" if v != v else f"{v:,.0f}"),
+    )[["date", "target", "target_type", "distance", "reported_effect", "claimed_by"]].rename(
+        columns={
+            "target_type": "type",
+            "distance": "km from Ukraine (reported)",
+            "claimed_by": "claim by",
+        }
+    )

@@ -8,6 +8,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from deepstrike.chapters.escalation.model import (
+    HISTORY_RUNGS,
+    RUNG_LABELS,
+    EscalationResult,
+    focus_quantity,
+)
 from deepstrike.figures import PALETTE
 
 CONFIDENCE_COLOURS = {"moderate": "#1f4e79", "low": "#c55a11"}
@@ -26,14 +32,33 @@ def _pct(p: float) -> str:
     return f"{100 * p:.0f}%" if p >= 0.01 else f"{100 * p:.1f}%"
 
 
-def ladder(table: pd.DataFrame, horizon_days: int, interval_pct: float) -> go.Figure:
+def confidence_reason(basis: str, followed: float, n_steps: int, year: int | None) -> str:
+    """The reason behind a rung's confidence, in words (for the chart's hover text)."""
+    return {
+        "few_steps": f"only {n_steps} past steps with a closed window",
+        "never_observed": "never observed after a past step: the number rests on the prior",
+        "wide_interval": "the interval spans more than half the scale",
+        "observed": f"observed after {followed:.0f} of {n_steps} past steps",
+        "tally": f"rate from the {year} tally of attacks",
+        "no_tally": "no tallied year public yet: the rate rests on the prior",
+    }[basis]
+
+
+def ladder(result: EscalationResult) -> go.Figure:
     """Probability per rung, lowest rung at the bottom: the dot is the predictive probability,
     the bar the interval over the priors; the colour is the analytic confidence."""
+    table = result.ladder
+    horizon_days, interval_pct = result.params.horizon_days, result.params.interval_pct
+    n_steps, year = result.evidence.n_steps, result.evidence.sabotage_year
     fig = go.Figure()
     for conf, colour in CONFIDENCE_COLOURS.items():
         part = table[table["confidence"] == conf]
         if part.empty:
             continue
+        reasons = [
+            confidence_reason(r.confidence_basis, r.followed, n_steps, year)
+            for r in part.itertuples()
+        ]
         hover = [
             f"<b>{html.escape(r.label)}</b><br>{html.escape(r.word)} ({_pct(r.probability)})"
             f"<br>{interval_pct:g}% interval {_pct(r.low)}–{_pct(r.high)}"
@@ -42,8 +67,8 @@ def ladder(table: pd.DataFrame, horizon_days: int, interval_pct: float) -> go.Fi
                 if r.steps == r.steps
                 else ""
             )
-            + f"<br>confidence: {conf} ({html.escape(r.confidence_reason)})"
-            for r in part.itertuples()
+            + f"<br>confidence: {conf} ({html.escape(reason)})"
+            for r, reason in zip(part.itertuples(), reasons, strict=True)
         ]
         fig.add_trace(
             go.Scatter(
@@ -98,10 +123,11 @@ def ladder(table: pd.DataFrame, horizon_days: int, interval_pct: float) -> go.Fi
     return fig
 
 
-def timeline(
-    steps: pd.DataFrame, responses: pd.DataFrame, horizon_days: int, rung_labels: dict[str, str]
-) -> go.Figure:
+def timeline(result: EscalationResult) -> go.Figure:
     """Western steps (top row, with their response windows shaded) and Russian responses by rung."""
+    steps, responses = result.evidence.steps, result.responses
+    horizon_days = result.params.horizon_days
+    rung_labels = RUNG_LABELS
     fig = go.Figure()
     step_row = "Western steps"
     rows = [step_row] + [rung_labels[r] for r in rung_labels if r in set(responses["rung"])]
@@ -177,10 +203,10 @@ def timeline(
     return fig
 
 
-def sabotage(
-    tallies: pd.DataFrame, counts: np.ndarray, horizon_days: int, interval_pct: float
-) -> go.Figure:
+def sabotage(result: EscalationResult) -> go.Figure:
     """Annual tallies of attacks (bars, low–high whiskers) and the forecast over the horizon."""
+    tallies, counts = result.tallies, result.simulation.sabotage_counts
+    horizon_days, interval_pct = result.params.horizon_days, result.params.interval_pct
     fig = go.Figure()
     for i, (tally, part) in enumerate(tallies.groupby("tally", sort=True)):
         part = part.sort_values("period_end")
@@ -223,8 +249,11 @@ def sabotage(
     return fig
 
 
-def tornado(table: pd.DataFrame, rung_label: str, quantity: str = "probability") -> go.Figure:
+def tornado(result: EscalationResult) -> go.Figure:
     """Swing of the focus quantity as each input moves from its low to its high value."""
+    table = result.tornado
+    rung_label = RUNG_LABELS[result.params.focus_rung]
+    quantity = focus_quantity(result.params.focus_rung)
     as_pct = quantity == "probability"
     shown = table[table["swing"] > 0].iloc[::-1]
     centre = float(table["central"].iloc[0])
@@ -263,9 +292,10 @@ def tornado(table: pd.DataFrame, rung_label: str, quantity: str = "probability")
     return fig
 
 
-def sobol(table: pd.DataFrame, rung_label: str) -> go.Figure:
+def sobol(result: EscalationResult) -> go.Figure:
     """First-order and total Sobol indices with bootstrap 95% intervals."""
-    shown = table.iloc[::-1]
+    rung_label = RUNG_LABELS[result.params.focus_rung]
+    shown = result.sobol.iloc[::-1]
     fig = go.Figure()
     for key, name, colour in (("s1", "first order", PALETTE[0]), ("st", "total", PALETTE[1])):
         fig.add_trace(
@@ -292,9 +322,27 @@ def sobol(table: pd.DataFrame, rung_label: str) -> go.Figure:
     return fig
 
 
-def references(estimates: pd.DataFrame, bound: dict[str, float]) -> go.Figure:
+def references(result: EscalationResult) -> go.Figure:
     """Published probability estimates (log scale) beside what the base rate alone would allow."""
-    shown = estimates.sort_values("date")
+    bound = result.nuclear
+    shown = result.estimates.sort_values("date")
+    if shown.empty:
+        fig = go.Figure()
+        fig.add_annotation(
+            text="No published estimate is dated on or before the as-of date.",
+            showarrow=False,
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+        )
+        fig.update_layout(
+            title={"text": "Published estimates (reference points, not model inputs)", "x": 0},
+            height=220,
+            xaxis={"visible": False},
+            yaxis={"visible": False},
+        )
+        return fig
     short = [q if len(q) <= 70 else q[:69] + "…" for q in shown["question"]]
     names = [
         f"{html.escape(q)}<br><span style='font-size:11px'>{html.escape(f[:50])}, {d:%b %Y}</span>"
@@ -344,3 +392,38 @@ def references(estimates: pd.DataFrame, bound: dict[str, float]) -> go.Figure:
         yaxis={"title": None, "automargin": True},
     )
     return fig
+
+
+def step_table(result: EscalationResult) -> pd.DataFrame:
+    """Closed steps, oldest first: was each followed by a response at each history rung?"""
+    outcomes = result.evidence.outcomes
+    columns = ["date", "step", *(RUNG_LABELS[r] for r in HISTORY_RUNGS)]
+    if outcomes.empty:
+        return pd.DataFrame(columns=columns)
+    wide = (
+        outcomes.pivot(index=["date", "step_name"], columns="rung", values="followed")
+        .rename_axis(columns=None)
+        .reset_index()
+        .sort_values("date")
+    )
+    wide["date"] = wide["date"].dt.strftime("%Y-%m-%d")
+    wide = wide[["date", "step_name", *HISTORY_RUNGS]].replace({True: "yes", False: "–"})
+    return wide.rename(columns={"step_name": "step", **RUNG_LABELS})[columns]
+
+
+def ladder_table(result: EscalationResult) -> pd.DataFrame:
+    """Probability per rung with its interval, ICD 203 word and confidence."""
+    table = result.ladder
+    interval_pct = result.params.interval_pct
+    return table.assign(
+        probability=(100 * table["probability"]).round(1),
+        interval=(100 * table["low"]).round().astype(int).astype(str)
+        + "–"
+        + (100 * table["high"]).round().astype(int).astype(str),
+    )[["label", "probability", "interval", "word", "confidence"]].rename(
+        columns={
+            "label": "rung",
+            "probability": "probability, %",
+            "interval": f"{interval_pct:g}% interval, %",
+        }
+    )

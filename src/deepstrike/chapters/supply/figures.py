@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from deepstrike import geo
+from deepstrike.chapters.supply import model
 from deepstrike.figures import PALETTE
 
 # Map window: the front, western Russia to the Volga, Crimea to Moscow.
@@ -18,7 +19,7 @@ LON_RANGE = (25.0, 50.0)
 RING_COLOURS = ["#c55a11", "#1f4e79", "#7030a0", "#548235"]
 
 
-def stock_fan(fan: pd.DataFrame, interval_pct: float, title: str) -> go.Figure:
+def fan_figure(fan: pd.DataFrame, interval_pct: float, title: str) -> go.Figure:
     """Stock at the start of each week: outer interval, 50% interval and median."""
     fig = go.Figure()
     weeks = fan["week"].tolist()
@@ -57,7 +58,7 @@ def stock_fan(fan: pd.DataFrame, interval_pct: float, title: str) -> go.Figure:
     return fig
 
 
-def depletion_chart(dist: pd.DataFrame, horizon_weeks: int) -> go.Figure:
+def depletion_figure(dist: pd.DataFrame, horizon_weeks: int) -> go.Figure:
     """Share of draws whose stock first runs out in each week; the last bar is 'not within'."""
     labels = [str(w) if w <= horizon_weeks else f">{horizon_weeks}" for w in dist["week"]]
     colours = [PALETTE[1] if not beyond else PALETTE[2] for beyond in dist["beyond"]]
@@ -89,7 +90,19 @@ def _ring_xy(lines: list[list[tuple[float, float]]]) -> tuple[list[Any], list[An
     return lats, lons
 
 
-def reach_map(
+def _strike_note(row: pd.Series) -> str:
+    """'claim by Russia: 6 fired, 5 intercepted'; what is not published is not shown."""
+    who = row["claimed_by"]
+    source = f"claim by {html.escape(str(who))}" if isinstance(who, str) and who else "report"
+    counts = [
+        f"{row[c]:.0f} {word}"
+        for c, word in (("launched", "fired"), ("intercepted", "intercepted"))
+        if pd.notna(row[c])
+    ]
+    return f"{source}: {', '.join(counts) or 'numbers not published'}"
+
+
+def map_figure(
     reached: pd.DataFrame,
     line: tuple[np.ndarray, np.ndarray],
     rings_km: dict[str, float],
@@ -129,11 +142,16 @@ def reach_map(
             hoverinfo="skip",
         )
     )
+    flags = (
+        reached[in_range_column]
+        if in_range_column in reached
+        else pd.Series(False, index=reached.index)
+    )
     for inside, colour, name in (
         (True, "#c00000", "target in range"),
         (False, "#7f7f7f", "target out of range"),
     ):
-        part = reached[reached[in_range_column] == inside]
+        part = reached[flags == inside]
         hover = (
             "<b>"
             + part["name"].map(html.escape)
@@ -160,13 +178,7 @@ def reach_map(
             + ": "
             + located["target"].map(html.escape)
             + "<br>"
-            + located.apply(
-                lambda r: (
-                    f"claim by {html.escape(str(r['claimed_by']))}: {r['launched']:.0f} fired, "
-                    f"{r['intercepted']:.0f} intercepted"
-                ),
-                axis=1,
-            )
+            + located.apply(_strike_note, axis=1)
         )
         fig.add_trace(
             go.Scattergeo(
@@ -201,3 +213,85 @@ def reach_map(
         },
     )
     return fig
+
+
+# ---- the chapter's figures and tables, from its result -----------------------------------
+
+
+def _note_figure(text: str, height: int = 200) -> go.Figure:
+    """A blank chart carrying one sentence, where there is nothing to draw."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=html.escape(text), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False
+    )
+    fig.update_layout(height=height, xaxis={"visible": False}, yaxis={"visible": False})
+    return fig
+
+
+def _no_missile(result: Any) -> str:
+    return f"No ATACMS had been reported supplied by {result.as_of.isoformat()}: no stock to model"
+
+
+def stock_fan(result: Any) -> go.Figure:
+    """Missiles on hand per week, or a note when no missile was public at the as-of date."""
+    if result.run is None:
+        return _note_figure(_no_missile(result))
+    title = f"{result.missile['system_name']}: missiles on hand"
+    return fan_figure(
+        model.fan(result.run, result.params.interval_pct), result.params.interval_pct, title
+    )
+
+
+def depletion_chart(result: Any) -> go.Figure:
+    """Week in which the stock first runs out, or a note when there is no stock to model."""
+    if result.run is None:
+        return _note_figure(_no_missile(result))
+    return depletion_figure(model.depletion_distribution(result.run), result.run.horizon_weeks)
+
+
+def _names(result: Any) -> dict[str, str]:
+    return dict(zip(result.systems["system_id"], result.systems["system_name"], strict=True))
+
+
+def reach_map(result: Any) -> go.Figure:
+    """Airbases, the launch line, the range bands public at the as-of date and reported strikes."""
+    names = _names(result)
+    return map_figure(
+        result.reached,
+        result.line,
+        {names[s]: km for s, km in result.ranges.items()},
+        result.params.standoff_km,
+        result.in_range_column,
+        result.launches,
+    )
+
+
+def estimates_table(result: Any) -> pd.DataFrame:
+    """Every dated public ATACMS estimate available at the as-of date."""
+    e = result.estimates
+
+    def value(row: pd.Series) -> str:
+        shown = dict.fromkeys(f"{v:,.0f}" for v in (row["value_low"], row["value_high"]) if v == v)
+        return "–".join(shown) or "–"
+
+    # Sources are listed in the appendix; the table names them where the data carry a title.
+    source = [c for c in ("source_title", "source_ids") if c in e.columns][:1]
+    return e.assign(
+        reported=e["reported_date"].dt.strftime("%Y-%m-%d"),
+        value=e.apply(value, axis=1) if len(e) else pd.Series(dtype=str),
+    )[["reported", "quantity", "value", "unit", "description", *source]]
+
+
+def counts_table(result: Any) -> pd.DataFrame:
+    """Targets within each range band, by type, from launch positions behind the line."""
+    names = _names(result)
+    columns = {s: f"{names[s]} ({km:,.0f} km)" for s, km in result.ranges.items()}
+    return result.counts.rename(columns=columns | {"target_type": "type"})
+
+
+def in_range_table(result: Any) -> pd.DataFrame:
+    """Airbases within range of the modelled missile, nearest first."""
+    inside = result.airbases_in_range
+    return inside.assign(distance_km=inside["launch_distance_km"].round().astype(int))[
+        ["name", "region", "distance_km"]
+    ]

@@ -3,53 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from deepstrike import geo
+from deepstrike.chapters.supply.params import SupplyParams
+from deepstrike.language import Quantity
 
 WEEKS_PER_MONTH = 52 / 12
 # z-score of the 95th percentile: low/high priors are read as 5th/95th percentiles.
 Z95 = 1.6448536269514722
-
-
-@dataclass(frozen=True)
-class StockInputs:
-    """Everything the stock-flow model needs; probabilities as (5th, 95th) percentile pairs."""
-
-    initial_stock_low: int = 30
-    initial_stock_high: int = 80
-    deliveries_per_month_low: float = 0.0
-    deliveries_per_month_high: float = 4.0
-    package_size: int = 10
-    firing_per_week: float = 5.0
-    firing_policy: str = "salvo"
-    salvo_size: int = 6
-    loss_pct_per_month: float = 1.0
-    reliability: tuple[float, float] = (0.85, 0.98)
-    interception: tuple[float, float] = (0.08, 0.50)
-    hit: tuple[float, float] = (0.70, 0.95)
-    unit_cost_usd: tuple[float, float, float] = (1.0e6, 1.25e6, 1.5e6)
-    horizon_weeks: int = 26
-
-    def __post_init__(self) -> None:
-        if self.initial_stock_low > self.initial_stock_high:
-            raise ValueError("initial_stock_low must not exceed initial_stock_high")
-        if self.deliveries_per_month_low > self.deliveries_per_month_high:
-            raise ValueError("deliveries_per_month_low must not exceed deliveries_per_month_high")
-        for name in ("reliability", "interception", "hit"):
-            lo, hi = getattr(self, name)
-            if not 0 < lo <= hi < 1:
-                raise ValueError(f"{name}: need 0 < low <= high < 1, got {lo}, {hi}")
-        lo, mode, hi = self.unit_cost_usd
-        if not 0 <= lo <= mode <= hi:
-            raise ValueError("unit_cost_usd must be ordered low <= central <= high")
-        if self.firing_policy not in {"steady", "salvo"}:
-            raise ValueError("firing_policy must be 'steady' or 'salvo'")
-        if self.package_size < 1 or self.salvo_size < 1 or self.horizon_weeks < 1:
-            raise ValueError("package_size, salvo_size and horizon_weeks must be at least 1")
+PRIOR_COVERAGE = 0.90  # share of a probability prior between its low and high parameters
+LINE_ID = "ua_held_edge"
+ATACMS_PREFIX = "atacms"
+M39_ID, LR_ID, GMLRS_ID = "atacms_m39", "atacms_lr", "gmlrs"
+# The source article: "The longer-range ATACMS reaches 100 km (62 miles)" (claim c09).
+ARTICLE_RANGE_KM = 100.0
+CONFIDENCE = "low"  # the stock and the delivery rate are press estimates
 
 
 @dataclass
@@ -93,27 +66,31 @@ def _triangular(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarr
     return np.where(u < cut, left, right)
 
 
-def simulate(inputs: StockInputs, draws: int, seed: int) -> StockRun:
+def simulate(
+    params: SupplyParams, unit_cost_usd: tuple[float, float, float], seed: int
+) -> StockRun:
     """Weekly stock-flow: stock' = stock + delivered - fired - lost, never below zero.
 
+    `unit_cost_usd` is the missile's (low, central, high) cost from data/strike_systems.csv.
     Common random numbers: every input enters through its own uniform draws, so two runs with
     the same seed differ only by the inputs changed. Deliveries, losses and firing are monotone
     in those inputs, so more deliveries can never make the stock run out sooner.
     """
-    n, weeks = int(draws), int(inputs.horizon_weeks)
+    p = params
+    n, weeks = int(p.draws), int(p.horizon_weeks)
     rng = np.random.default_rng(seed)
     u_stock, u_rate, u_fire_phase, u_cost = rng.random((4, n))
     u_loss, u_salvo, u_deliver = rng.random((3, weeks, n))
     z_rel, z_int, z_hit = rng.standard_normal((3, n))
 
-    lo, hi = inputs.initial_stock_low, inputs.initial_stock_high
+    lo, hi = p.initial_stock_low, p.initial_stock_high
     initial = np.minimum(lo + np.floor(u_stock * (hi - lo + 1)), hi).astype(np.int64)
-    monthly = inputs.deliveries_per_month_low + u_rate * (
-        inputs.deliveries_per_month_high - inputs.deliveries_per_month_low
+    monthly = p.deliveries_per_month_low + u_rate * (
+        p.deliveries_per_month_high - p.deliveries_per_month_low
     )
-    packages_per_week = monthly / WEEKS_PER_MONTH / inputs.package_size
-    weekly_loss = 1 - (1 - inputs.loss_pct_per_month / 100) ** (1 / WEEKS_PER_MONTH)
-    salvos_per_week = inputs.firing_per_week / inputs.salvo_size
+    packages_per_week = monthly / WEEKS_PER_MONTH / p.package_size
+    weekly_loss = 1 - (1 - p.loss_pct_per_month / 100) ** (1 / WEEKS_PER_MONTH)
+    salvos_per_week = p.firing_per_week / p.salvo_size
 
     stock = np.empty((n, weeks + 1), dtype=np.int64)
     stock[:, 0] = initial
@@ -126,20 +103,20 @@ def simulate(inputs: StockInputs, draws: int, seed: int) -> StockRun:
         # Losses before launch: a share of the stock, stochastically rounded.
         x = np.minimum(np.floor(s * weekly_loss + u_loss[t - 1]).astype(np.int64), s)
         s = s - x
-        if inputs.firing_policy == "steady":
-            demand = np.floor(inputs.firing_per_week * t + u_fire_phase) - np.floor(
-                inputs.firing_per_week * (t - 1) + u_fire_phase
+        if p.firing_policy == "steady":
+            demand = np.floor(p.firing_per_week * t + u_fire_phase) - np.floor(
+                p.firing_per_week * (t - 1) + u_fire_phase
             )
         else:
             whole, frac = np.floor(salvos_per_week), salvos_per_week % 1
-            demand = inputs.salvo_size * (whole + (u_salvo[t - 1] < frac))
+            demand = p.salvo_size * (whole + (u_salvo[t - 1] < frac))
         f = np.minimum(s, demand.astype(np.int64))
         s = s - f
         depletion = np.where((s == 0) & (depletion > weeks), t, depletion)
         # Whole packages arrive at the end of the week: packages_per_week on average, rounded
         # up or down at random; the weekly count only grows with the rate (no reordering).
         arrived = np.floor(packages_per_week + u_deliver[t - 1])
-        d = (arrived * inputs.package_size).astype(np.int64)
+        d = (arrived * p.package_size).astype(np.int64)
         s = s + d
         stock[:, t] = s
         delivered += d
@@ -147,13 +124,13 @@ def simulate(inputs: StockInputs, draws: int, seed: int) -> StockRun:
         lost += x
 
     p_eff = (
-        logit_normal(z_rel, *inputs.reliability)
-        * (1 - logit_normal(z_int, *inputs.interception))
-        * logit_normal(z_hit, *inputs.hit)
+        logit_normal(z_rel, p.reliability_low, p.reliability_high)
+        * (1 - logit_normal(z_int, p.interception_low, p.interception_high))
+        * logit_normal(z_hit, p.hit_low, p.hit_high)
     )
     # Drawn last, so the stock path above does not depend on how hits are drawn.
     hits = rng.binomial(fired, p_eff)
-    cost = fired * _triangular(u_cost, *inputs.unit_cost_usd)
+    cost = fired * _triangular(u_cost, *unit_cost_usd)
     return StockRun(
         stock=stock,
         delivered=delivered,
@@ -168,9 +145,13 @@ def simulate(inputs: StockInputs, draws: int, seed: int) -> StockRun:
     )
 
 
-def run_model(draws: int = 100_000, seed: int = 20241118, **overrides: Any) -> StockRun:
-    """The whole Monte Carlo from defaults (plus overrides): used by `make bench`."""
-    return simulate(StockInputs(**overrides), draws, seed)
+def unit_cost(missile: pd.Series) -> tuple[float, float, float]:
+    """The missile's (low, central, high) unit cost from its row of strike_systems."""
+    return (
+        float(missile["unit_cost_usd_low"]),
+        float(missile["unit_cost_usd_central"]),
+        float(missile["unit_cost_usd_high"]),
+    )
 
 
 def quantiles(values: np.ndarray, interval_pct: float) -> tuple[float, float, float]:
@@ -207,7 +188,7 @@ def depletion_distribution(run: StockRun) -> pd.DataFrame:
 
 
 def summary(run: StockRun, interval_pct: float) -> dict[str, Any]:
-    """Key numbers of a run: medians and intervals of stock, depletion, hits and cost."""
+    """Medians and intervals of stock, depletion, hits and cost over the draws of a run."""
     out: dict[str, Any] = {"draws": run.draws, "horizon_weeks": run.horizon_weeks}
     out["p_lasts_past_horizon"] = float(run.lasts_past_horizon.mean())
     depleted = run.depletion_week[~run.lasts_past_horizon]
@@ -231,27 +212,52 @@ def summary(run: StockRun, interval_pct: float) -> dict[str, Any]:
     expected_hits = run.fired * run.p_effective
     with np.errstate(divide="ignore", invalid="ignore"):
         per_hit = np.where(expected_hits > 0, run.cost_usd / expected_hits, np.inf)
-    lo, mid, hi = quantiles(per_hit[np.isfinite(per_hit)], interval_pct)
-    out["cost_per_hit_usd_low"], out["cost_per_hit_usd_median"], out["cost_per_hit_usd_high"] = (
-        lo,
-        mid,
-        hi,
-    )
+    finite = per_hit[np.isfinite(per_hit)]
+    lo, mid, hi = quantiles(finite, interval_pct) if finite.size else (None, None, None)
+    out["cost_per_hit_usd_low"], out["cost_per_hit_usd_median"] = lo, mid
+    out["cost_per_hit_usd_high"] = hi
     return out
+
+
+# ---- which missile -----------------------------------------------------------------------
+
+
+def choose_missile(systems: pd.DataFrame, variant: str) -> tuple[pd.Series | None, bool]:
+    """The missile modelled, from the systems public at the as-of date, and whether it replaces
+    the requested one. A variant not yet reported is never modelled with its later
+    specification: the longest-range ATACMS public then stands in, or none (None)."""
+    public = systems.set_index("system_id")
+    if variant in public.index:
+        return public.loc[variant], False
+    atacms = public[public.index.str.startswith(ATACMS_PREFIX)]
+    if atacms.empty:
+        return None, False
+    return atacms.sort_values("range_km_central", kind="stable").iloc[-1], True
 
 
 # ---- reach -------------------------------------------------------------------------------
 
 
-def launch_line(
-    front: pd.DataFrame, line_id: str = "ua_held_edge"
-) -> tuple[np.ndarray, np.ndarray]:
-    """Vertices of the latest version of the line in `front` (already filtered by as-of date)."""
-    part = front[front["line_id"] == line_id]
-    if part.empty:
-        raise ValueError(f"no vertices for line {line_id!r} on or before the as-of date")
-    latest = part[part["valid_from"] == part["valid_from"].max()].sort_values("seq")
-    return latest["lat"].to_numpy(float), latest["lon"].to_numpy(float)
+def front_line(front: pd.DataFrame) -> tuple[tuple[np.ndarray, np.ndarray], pd.DataFrame, bool]:
+    """The launch line at the as-of date: (vertices, the rows of that line, from later?).
+
+    `front` holds the rows public at the as-of date. A version of the line counts only when all
+    its vertices were public (a line missing vertices would cut corners). When no version was
+    complete, the earliest complete version in the data is used, and the chapter says so:
+    reach needs some line, and the earliest is the least hindsight.
+    """
+    from deepstrike import data
+
+    everything = data.load_table("front_line")
+    everything = everything[everything["line_id"] == LINE_ID]
+    known = front[front["line_id"] == LINE_ID]
+    size = everything.groupby("valid_from")["seq"].nunique()
+    public = known.groupby("valid_from")["seq"].nunique()
+    complete = [v for v, n in public.items() if n == size.get(v, -1)]
+    later = not complete
+    version = min(size.index) if later else max(complete)
+    rows = everything[everything["valid_from"] == version]
+    return geo.launch_line(rows, LINE_ID), rows, later
 
 
 def reach(
@@ -285,6 +291,400 @@ def relocation(n_in_range: int, n_total: int, relocated_beyond_pct: float) -> di
     Before: aircraft spread evenly over the airbases, so the share in range is the share of
     bases in range. After: the reported share of aircraft sits beyond the range.
     """
-    before = 100 * n_in_range / n_total if n_total else 0.0
-    after = min(before, 100 - relocated_beyond_pct)
-    return {"fleet_in_range_before_pct": before, "fleet_in_range_after_pct": after}
+    before = n_in_range / n_total if n_total else 0.0
+    after = min(before, 1 - relocated_beyond_pct / 100)
+    return {"before": before, "after": after}
+
+
+# ---- the chapter -------------------------------------------------------------------------
+
+
+@dataclass
+class SupplyResult:
+    params: SupplyParams
+    as_of: date
+    systems: pd.DataFrame  # strike systems public at the as-of date
+    missile: pd.Series | None  # the missile modelled (index: system_id as .name)
+    substituted: bool  # the requested variant was not public; another ATACMS stands in
+    run: StockRun | None
+    stats: dict[str, Any] | None
+    estimates: pd.DataFrame
+    launches: pd.DataFrame
+    claims: pd.DataFrame  # Russian launch and interception claims with both numbers
+    references: pd.DataFrame
+    line: tuple[np.ndarray, np.ndarray]
+    line_rows: pd.DataFrame  # the rows of the line version used
+    line_from_later: bool  # no version was wholly public at the as-of date
+    ranges: dict[str, float]  # system id -> central range, for the range bands
+    reached: pd.DataFrame
+    counts: pd.DataFrame
+
+    @property
+    def in_range_column(self) -> str:
+        """The flag column the map colours by: the modelled missile, else the longest band."""
+        if self.missile is not None:
+            return f"in_{self.missile.name}"
+        return f"in_{max(self.ranges, key=self.ranges.get)}" if self.ranges else ""
+
+    @property
+    def airbases(self) -> pd.DataFrame:
+        return self.reached[self.reached["target_type"] == "airbase"]
+
+    @property
+    def airbases_in_range(self) -> pd.DataFrame:
+        """Airbases within range of the modelled missile, nearest first (none without one)."""
+        bases = self.airbases
+        if self.missile is None:
+            return bases.iloc[0:0]
+        inside = bases[bases[f"in_{self.missile.name}"]]
+        return inside.sort_values("launch_distance_km", kind="stable")
+
+
+def analyse(
+    params: SupplyParams, tables: dict[str, pd.DataFrame], as_of: date | str, seed: int
+) -> SupplyResult:
+    """Stock-flow of the missile public at the as-of date, and the targets it can reach."""
+    as_of = pd.Timestamp(as_of).date()
+    systems = tables["strike_systems"]
+    missile, substituted = choose_missile(systems, params.variant)
+    run = stats = None
+    if missile is not None:
+        run = simulate(params, unit_cost(missile), seed)
+        stats = summary(run, params.interval_pct)
+
+    line, line_rows, later = front_line(tables["front_line"])
+    # Range bands: the modelled missile, plus the shorter systems Ukraine had, if public then.
+    public = systems.set_index("system_id")
+    bands = [GMLRS_ID, M39_ID] + ([str(missile.name)] if missile is not None else [])
+    ids = [s for s in dict.fromkeys(bands) if s in public.index]
+    ranges = {s: float(public.loc[s, "range_km_central"]) for s in ids}
+    reached = reach(tables["targets"], line, params.standoff_km, ranges)
+
+    launches = tables["atacms_launches"]
+    claims = launches[launches["claimed_by"] == "Russia"].dropna(subset=["launched", "intercepted"])
+    return SupplyResult(
+        params=params,
+        as_of=as_of,
+        systems=systems,
+        missile=missile,
+        substituted=substituted,
+        run=run,
+        stats=stats,
+        estimates=tables["atacms_supply"],
+        launches=launches,
+        claims=claims,
+        references=tables["reach_reference"],
+        line=line,
+        line_rows=line_rows,
+        line_from_later=later,
+        ranges=ranges,
+        reached=reached,
+        counts=counts_in_range(reached, ranges),
+    )
+
+
+def _digits(value: float) -> int:
+    """Whole numbers without decimals, others with one."""
+    return 0 if float(value).is_integer() else 1
+
+
+def _short_name(name: str) -> str:
+    """'ATACMS M39 (Block I, cluster)' -> 'ATACMS M39'."""
+    return name.split(" (")[0]
+
+
+def _latest(frame: pd.DataFrame, quantity: str, by: str) -> pd.Series | None:
+    part = frame[frame["quantity"] == quantity]
+    return None if part.empty else part.sort_values(by, kind="stable").iloc[-1]
+
+
+def key_numbers(r: SupplyResult) -> dict[str, Quantity]:
+    """The chapter's named results: recorded in results.json and read by every text."""
+    p, s, m = r.params, r.stats or {}, r.missile
+    public = r.systems.set_index("system_id")
+
+    def stat(name: str) -> float | None:
+        return s.get(name)
+
+    def range_of(system: str) -> float | None:
+        return float(public.loc[system, "range_km_central"]) if system in public.index else None
+
+    q: dict[str, Quantity] = {}
+    q["as_of"] = Quantity(r.as_of.isoformat(), "", "as-of date", "date")
+    q["confidence"] = Quantity(CONFIDENCE, "", "confidence in the supply judgments", "text")
+
+    # The missile, and the parameters the prose restates.
+    q["missile_public"] = Quantity(
+        m is not None, "", "an ATACMS (or the requested missile) was public", "flag"
+    )
+    q["missile_name"] = Quantity(
+        None if m is None else str(m["system_name"]), "", "missile modelled", "text"
+    )
+    q["missile_short"] = Quantity(
+        None if m is None else _short_name(str(m["system_name"])), "", "missile modelled", "text"
+    )
+    q["requested_variant"] = Quantity(p.variant, "", "missile requested (system id)", "text")
+    q["variant_substituted"] = Quantity(
+        r.substituted, "", "the requested missile was not yet public; another stands in", "flag"
+    )
+    q["variant_range_km"] = Quantity(
+        None if m is None else float(m["range_km_central"]), "km", "range of the missile", "km"
+    )
+    q["initial_stock_low"] = Quantity(
+        p.initial_stock_low, "missiles", "starting stock, low", "count"
+    )
+    q["initial_stock_high"] = Quantity(
+        p.initial_stock_high, "missiles", "starting stock, high", "count"
+    )
+    q["deliveries_per_month_low"] = Quantity(
+        p.deliveries_per_month_low,
+        "missiles/month",
+        "deliveries, lowest rate",
+        "number",
+        _digits(p.deliveries_per_month_low),
+    )
+    q["deliveries_per_month_high"] = Quantity(
+        p.deliveries_per_month_high,
+        "missiles/month",
+        "deliveries, highest rate",
+        "number",
+        _digits(p.deliveries_per_month_high),
+    )
+    q["package_size"] = Quantity(p.package_size, "missiles", "missiles per delivery", "count")
+    q["firing_per_week"] = Quantity(
+        p.firing_per_week, "missiles/week", "firing rate", "number", _digits(p.firing_per_week)
+    )
+    q["horizon_weeks"] = Quantity(p.horizon_weeks, "weeks", "weeks simulated", "weeks")
+    q["interval_pct"] = Quantity(p.interval_pct, "%", "width of the intervals shown", "number")
+    q["standoff_km"] = Quantity(
+        p.standoff_km, "km", "launchers behind the line", "km", _digits(p.standoff_km)
+    )
+    q["relocated_beyond"] = Quantity(
+        p.relocated_beyond_pct / 100, "", "strike aircraft assumed beyond range", "share"
+    )
+    q["interception_low"] = Quantity(
+        p.interception_low, "", "interception prior, low", "probability"
+    )
+    q["interception_high"] = Quantity(
+        p.interception_high, "", "interception prior, high", "probability"
+    )
+    q["prior_coverage"] = Quantity(
+        PRIOR_COVERAGE, "", "share of a prior between its low and high parameters", "share"
+    )
+
+    # The article's range, against the ranges public at the as-of date.
+    m39, lr = range_of(M39_ID), range_of(LR_ID)
+    atacms = public[public.index.str.startswith(ATACMS_PREFIX)]
+    shortest = float(atacms["range_km_central"].min()) if len(atacms) else None
+    q["article_range_km"] = Quantity(ARTICLE_RANGE_KM, "km", "ATACMS range in the article", "km")
+    q["m39_range_km"] = Quantity(m39, "km", "range of the ATACMS M39", "km")
+    q["lr_range_km"] = Quantity(lr, "km", "range of the long-range ATACMS", "km")
+    q["lr_reported"] = Quantity(
+        None if lr is None else public.loc[LR_ID, "as_of_date"].date().isoformat(),
+        "",
+        "long-range ATACMS first reported",
+        "date",
+    )
+    q["article_range_too_short"] = Quantity(
+        None if shortest is None else bool(shortest > ARTICLE_RANGE_KM),
+        "",
+        "every ATACMS public then reaches beyond the article's range",
+        "flag",
+    )
+
+    # How long the stock lasts.
+    p_last = stat("p_lasts_past_horizon")
+    q["p_lasts_past_horizon"] = Quantity(p_last, "", "stock lasts past the horizon", "probability")
+    q["p_runs_out"] = Quantity(
+        None if p_last is None else 1 - p_last,
+        "",
+        "stock runs out within the horizon",
+        "probability",
+    )
+    q["runs_out"] = Quantity(
+        None if m is None else stat("depletion_week_median") is not None,
+        "",
+        "the stock runs out within the horizon in most draws",
+        "flag",
+    )
+    for part in ("median", "low", "high"):
+        q[f"depletion_week_{part}"] = Quantity(
+            stat(f"depletion_week_{part}"), "weeks", f"week the stock runs out, {part}", "weeks"
+        )
+    for name, unit, label, kind in (
+        ("fired", "missiles", "missiles fired", "count"),
+        ("delivered", "missiles", "missiles delivered", "count"),
+        ("hits", "hits", "effective hits", "count"),
+        ("cost_usd", "USD", "cost of the missiles fired", "usd"),
+        ("cost_per_hit_usd", "USD", "missile cost per effective hit", "usd"),
+        ("p_effective", "", "probability a missile fired is an effective hit", "probability"),
+    ):
+        for part in ("low", "median", "high"):
+            q[f"{name}_{part}"] = Quantity(stat(f"{name}_{part}"), unit, f"{label}, {part}", kind)
+
+    # What Ukraine had: published estimates, Russian claims.
+    stock_reports = r.estimates[r.estimates["quantity"] == "stock"]
+    latest_stock = _latest(r.estimates, "stock", "reported_date")
+    q["n_estimates"] = Quantity(len(r.estimates), "estimates", "published estimates", "count")
+    q["n_stock_estimates"] = Quantity(
+        len(stock_reports), "estimates", "published estimates of the stock", "count"
+    )
+    q["latest_stock_estimate"] = Quantity(
+        None if latest_stock is None else float(latest_stock["value_central"]),
+        "missiles",
+        "latest published stock estimate",
+        "count",
+    )
+    q["latest_stock_estimate_date"] = Quantity(
+        None if latest_stock is None else latest_stock["reported_date"].date().isoformat(),
+        "",
+        "date of the latest stock estimate",
+        "date",
+    )
+    q["latest_stock_estimate_text"] = Quantity(
+        None if latest_stock is None else str(latest_stock["description"]),
+        "",
+        "the latest stock estimate, as published",
+        "text",
+    )
+    q["stock_prior_covers_latest_estimate"] = Quantity(
+        None
+        if latest_stock is None
+        else bool(p.initial_stock_low <= latest_stock["value_central"] <= p.initial_stock_high),
+        "",
+        "the starting stock range holds the latest published estimate",
+        "flag",
+    )
+    launched, intercepted = int(r.claims["launched"].sum()), int(r.claims["intercepted"].sum())
+    claimed_share = intercepted / launched if launched else None
+    q["n_claimed_attacks"] = Quantity(len(r.claims), "attacks", "attacks Russia reported", "count")
+    q["claimed_launched"] = Quantity(launched, "missiles", "ATACMS Russia reported", "count")
+    q["claimed_intercepted"] = Quantity(
+        intercepted, "missiles", "ATACMS Russia claims intercepted", "count"
+    )
+    q["claimed_interception_share"] = Quantity(
+        claimed_share, "", "share Russia claims intercepted", "share"
+    )
+    q["interception_prior_below_claims"] = Quantity(
+        None if claimed_share is None else bool(p.interception_high <= claimed_share),
+        "",
+        "the interception prior stays at or below Russia's claimed share",
+        "flag",
+    )
+
+    # What the hits amount to, against ISW's count of objects in range.
+    isw = r.references[r.references["quantity"] == "military_objects_in_range"]
+    isw_objects = float(isw["value_central"].max()) if not isw.empty else None
+    hits_high = stat("hits_high")
+    both = isw_objects is not None and hits_high is not None
+    q["isw_objects"] = Quantity(
+        isw_objects, "objects", "Russian military objects ISW counted in range", "count"
+    )
+    q["hits_high_share_of_isw"] = Quantity(
+        hits_high / isw_objects if both else None,
+        "",
+        "high case of hits as a share of ISW's count",
+        "share",
+    )
+    q["limited_supply"] = Quantity(
+        bool(hits_high < isw_objects) if both else None,
+        "",
+        "even the high case of hits is below ISW's count of objects in range",
+        "flag",
+    )
+
+    # What is in range.
+    airbases = r.airbases
+    n_airbases = len(airbases)
+    column = r.in_range_column
+    in_range = r.airbases_in_range
+    m39_compared = m is not None and m39 is not None and m.name != M39_ID
+    q["airbases_total"] = Quantity(n_airbases, "airbases", "airbases mapped", "count")
+    q["airbases_in_range"] = Quantity(
+        None if m is None else len(in_range), "airbases", "airbases within range", "count"
+    )
+    q["airbases_in_range_names"] = Quantity(
+        in_range["name"].tolist(), "", "airbases within range", "names"
+    )
+    q["m39_compared"] = Quantity(m39_compared, "", "the M39 is shown beside the missile", "flag")
+    q["airbases_in_range_m39"] = Quantity(
+        int(airbases[f"in_{M39_ID}"].sum()) if m39 is not None else None,
+        "airbases",
+        "airbases within range of the M39",
+        "count",
+    )
+    longest = max(r.ranges, key=r.ranges.get) if r.ranges else None
+    q["longest_band_name"] = Quantity(
+        None if longest is None else _short_name(str(public.loc[longest, "system_name"])),
+        "",
+        "longest-range system public at the as-of date",
+        "text",
+    )
+    q["longest_band_km"] = Quantity(
+        None if longest is None else r.ranges[longest], "km", "its range", "km"
+    )
+    q["airbases_in_longest_band"] = Quantity(
+        int(airbases[column].sum()) if column else None,
+        "airbases",
+        "airbases within the longest range band",
+        "count",
+    )
+    rows = r.line_rows
+    known_from = rows["known_from"] if "known_from" in rows else rows["valid_from"]
+    q["line_from_later"] = Quantity(
+        r.line_from_later, "", "no line was wholly public at the as-of date", "flag"
+    )
+    q["line_date"] = Quantity(
+        rows["valid_from"].max().date().isoformat(), "", "date of the line used", "date"
+    )
+    q["line_known_from"] = Quantity(
+        known_from.max().date().isoformat(), "", "the line used was wholly public from", "date"
+    )
+
+    moved = relocation(len(in_range), n_airbases, p.relocated_beyond_pct)
+    report = _latest(r.references, "aircraft_beyond_300km_pct", "refers_to")
+    q["fleet_in_range_before"] = Quantity(
+        None if m is None else moved["before"], "", "strike fleet in range before", "share"
+    )
+    q["fleet_in_range_after"] = Quantity(
+        None if m is None else moved["after"], "", "strike fleet in range after", "share"
+    )
+    q["relocation_cuts_reach"] = Quantity(
+        None if m is None else bool(moved["after"] < moved["before"]),
+        "",
+        "the relocation leaves fewer aircraft in range",
+        "flag",
+    )
+    q["relocation_moves_most"] = Quantity(
+        None if m is None else bool(moved["after"] < moved["before"] / 2),
+        "",
+        "the relocation takes most aircraft that were in range out of it",
+        "flag",
+    )
+    q["relocation_reported"] = Quantity(
+        report is not None, "", "the relocation had been reported", "flag"
+    )
+    q["relocation_report_share"] = Quantity(
+        None if report is None else float(report["value_central"]) / 100,
+        "",
+        "reported share of aircraft moved beyond range",
+        "share",
+    )
+    q["relocation_report_date"] = Quantity(
+        None if report is None else report["refers_to"].date().isoformat(),
+        "",
+        "date of the relocation report",
+        "date",
+    )
+    q["relocation_report_text"] = Quantity(
+        None if report is None else str(report["description"]), "", "relocation report", "text"
+    )
+    q["relocation_matches_report"] = Quantity(
+        None
+        if report is None
+        else bool(np.isclose(p.relocated_beyond_pct, float(report["value_central"]))),
+        "",
+        "the assumed relocation is the reported one",
+        "flag",
+    )
+    return q
