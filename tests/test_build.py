@@ -208,7 +208,7 @@ def test_cli_prints_progress_and_the_path(report_copy: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "as_of", ["2022-07-01", "2023-06-01", "2024-06-01", "2025-06-01", "2030-12-31"]
+    "as_of", ["2022-07-04", "2023-06-01", "2024-06-01", "2025-06-01", "2030-12-31"]
 )
 def test_every_chapter_replays_at_other_dates(as_of: str, tmp_path: Path) -> None:
     # Replaying "with only what was public then" must work for any date the schema allows.

@@ -18,7 +18,7 @@ def claims() -> pd.DataFrame:
 
 def test_every_verdict_has_evidence_and_a_source(claims: pd.DataFrame) -> None:
     assert len(claims) >= 15
-    for column in ("claim", "verdict", "evidence", "source_title", "source_url", "source_date"):
+    for column in ("claim", "verdict", "evidence", "source_ids", data.KNOWN_FROM):
         assert claims[column].notna().all(), column
     assert (claims["evidence"].str.len() > 20).all()
     assert set(claims["tested_in"]) <= {c.name for c in CHAPTERS} | {"none"}
@@ -53,7 +53,9 @@ def test_later_rows_only_after_as_of() -> None:
     tables = data.validate_all()
     rows = hindsight.later_rows(tables, data.resources(), dt.date(2024, 11, 18))
     assert rows and all(r["date"] > "2024-11-18" for r in rows)
-    assert all(r["source_url"].startswith("http") for r in rows)
+    assert all(
+        r["sources"] and all(s["url"].startswith("http") for s in r["sources"]) for r in rows
+    )
     assert hindsight.later_rows(tables, data.resources(), dt.date(2030, 12, 31)) == []
 
 

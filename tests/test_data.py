@@ -32,7 +32,7 @@ def _rewrite(path: Path, edit) -> None:  # noqa: ANN001 - edit(rows) mutates the
 
 def _error(root: Path, table: str = "pattern_events") -> str:
     with pytest.raises(DataError) as info:
-        data.validate(data.resources(root)[table], root)
+        data.validate(data.resources(root)[table], root, data.registry(root))
     return str(info.value)
 
 
@@ -44,10 +44,30 @@ def test_every_table_validates_and_has_rows() -> None:
 
 
 def test_every_row_is_sourced() -> None:
-    for name, frame in data.validate_all().items():
-        for column in data.PROVENANCE_FIELDS:
-            assert frame[column].notna().all(), f"{name}.{column}"
-        assert frame["source_url"].str.match(r"^https?://").all(), name
+    tables = data.validate_all()
+    known = set(tables[data.REGISTRY]["source_id"])
+    for name, frame in tables.items():
+        if name == data.REGISTRY:
+            continue
+        for ids in frame["source_ids"]:
+            assert data.split_ids(ids) and set(data.split_ids(ids)) <= known, name
+        assert frame[data.KNOWN_FROM].notna().all(), name
+
+
+def test_datapackage_is_generated_from_the_dictionary() -> None:
+    from deepstrike import datapackage
+
+    current = (DATA / "datapackage.json").read_text(encoding="utf-8")
+    assert current == datapackage.text(DATA), "run `make data` (python -m deepstrike.datapackage)"
+
+
+def test_one_definition_per_field_name() -> None:
+    seen: dict[str, dict] = {}
+    for res in data.resources().values():
+        for field in res.fields:
+            if field["name"] in seen:
+                assert field == seen[field["name"]], field["name"]
+            seen[field["name"]] = field
 
 
 def test_every_resource_has_a_primary_key_and_described_fields() -> None:
@@ -66,14 +86,14 @@ def test_every_csv_in_data_is_described() -> None:
 def test_missing_source_names_line_and_column(data_copy: Path) -> None:
     path = data_copy / "pattern_events.csv"
     header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
-    column = header.index("source_url")
+    column = header.index("source_ids")
 
     def edit(rows: list[list[str]]) -> None:
         rows[3][column] = ""
 
     _rewrite(path, edit)
     message = _error(data_copy)
-    assert "data/pattern_events.csv, line 4, column source_url" in message
+    assert "data/pattern_events.csv, line 4, column source_ids" in message
     assert "needs a source" in message
 
 
@@ -115,13 +135,24 @@ def test_duplicate_primary_key_is_reported(data_copy: Path) -> None:
 
 
 def test_non_http_url_is_refused(data_copy: Path) -> None:
+    path = data_copy / "sources.csv"
+
+    def edit(rows: list[list[str]]) -> None:
+        rows[1][rows[0].index("copy_url")] = "javascript:alert(1)"
+
+    _rewrite(path, edit)
+    assert "column copy_url" in _error(data_copy, "sources")
+
+
+def test_unknown_source_id_is_reported(data_copy: Path) -> None:
     path = data_copy / "pattern_events.csv"
 
     def edit(rows: list[list[str]]) -> None:
-        rows[1][rows[0].index("source_url")] = "javascript:alert(1)"
+        rows[1][rows[0].index("source_ids")] = "no-such-source"
 
     _rewrite(path, edit)
-    assert "is not an http(s) URL" in _error(data_copy)
+    message = _error(data_copy)
+    assert "line 2, column source_ids: unknown source id 'no-such-source'" in message
 
 
 def test_missing_column_is_reported(data_copy: Path) -> None:
@@ -132,7 +163,7 @@ def test_missing_column_is_reported(data_copy: Path) -> None:
             del row[-1]
 
     _rewrite(path, edit)
-    assert "line 1 (header): missing column(s) source_date" in _error(data_copy)
+    assert "line 1 (header): missing column(s) source_ids" in _error(data_copy)
 
 
 def test_missing_file(data_copy: Path) -> None:
@@ -163,18 +194,26 @@ def test_corrupt_metadata(data_copy: Path) -> None:
         data.resources(data_copy)
 
 
-def test_as_of_drops_later_rows() -> None:
+def test_as_of_drops_rows_public_later() -> None:
     full = data.load_table("pattern_events")
     early = data.load_table("pattern_events", as_of="2023-01-01")
     assert 0 < len(early) < len(full)
-    assert (early["date_central"] <= pd.Timestamp("2023-01-01")).all()
+    assert (early[data.KNOWN_FROM] <= pd.Timestamp("2023-01-01")).all()
 
 
-def test_sources_are_deduplicated() -> None:
+def test_sources_used_lists_each_source_once_with_its_rows() -> None:
     tables = data.validate_all()
-    sources = data.sources(tables)
-    assert not sources.duplicated(list(data.PROVENANCE_FIELDS)).any()
-    assert sources["rows"].sum() == sum(len(t) for t in tables.values())
+    used = data.sources_used(tables, tables[data.REGISTRY])
+    assert not used["source_id"].duplicated().any()
+    n_refs = sum(
+        len(data.split_ids(i))
+        for n, t in tables.items()
+        if n != data.REGISTRY
+        for i in t["source_ids"]
+    )
+    assert used["rows"].sum() == n_refs
+    early = data.sources_used(tables, tables[data.REGISTRY], "2023-01-01")
+    assert (early["published"] <= pd.Timestamp("2023-01-01")).all()
 
 
 def test_claims_are_labelled_with_a_party() -> None:
@@ -188,17 +227,19 @@ ORDER_REPORTED_AT = {"range_km_central": "range_km_high", "units_low": "units_ce
 BAD_CELLS = [
     ("strike_systems", 2, "range_km_central", "900", "range_km_high"),
     ("strike_systems", 2, "system_class", "cannon", "not one of"),
-    ("front_line", 2, "lat", "95", "above the maximum"),
-    ("targets", 2, "source_url", "", "needs a source"),
+    ("targets", 2, "lat", "95", "above the maximum"),
+    ("targets", 2, "source_ids", "", "needs a source"),
     ("atacms_launches", 2, "claimed_by", "NATO", "not one of"),
     ("atacms_supply", 2, "reported_date", "19 Nov 2024", "not a date"),
     ("drone_claims", 2, "claimed_by", "NATO", "is not one of"),
-    ("drone_strikes", 2, "source_url", "", "every row needs a source"),
+    ("drone_strikes", 2, "source_ids", "", "every row needs a source"),
+    ("sources", 2, "outlet_class", "blog", "is not one of"),
+    ("sources", 2, "published", "2024-02-30", "not a date"),
     ("refinery_offline", 2, "offline_share_pct", "140", "above the maximum"),
     ("deep_targets", 2, "target_type", "bunker", "is not one of"),
     ("drone_production", 2, "units_low", "99999", "is below units_low"),
     ("escalation_responses", 3, "rung", "nuclear_war", "is not one of"),
-    ("escalation_steps", 3, "source_url", "", "needs a source"),
+    ("escalation_steps", 3, "source_ids", "a;;b c", "does not match the pattern"),
     ("sabotage_incidents", 3, "count_high", "1", "is below"),
     ("dprk_troops", 3, "claimed_by", "Belarus", "is not one of"),
     ("escalation_estimates", 3, "value_pct", "140", "above the maximum"),

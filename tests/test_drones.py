@@ -37,7 +37,7 @@ def tables_at(as_of: str) -> dict[str, pd.DataFrame]:
 
 
 def _p(**changes: Any) -> DronesParams:
-    return DronesParams(**({"draws": DRAWS} | changes))
+    return CHAPTER.run_model(**({"draws": DRAWS} | changes))
 
 
 def analyse(as_of: str = AS_OF, seed: int = 11, tables: dict | None = None, **changes: Any):
@@ -47,14 +47,29 @@ def analyse(as_of: str = AS_OF, seed: int = 11, tables: dict | None = None, **ch
 def numbers(as_of: str = AS_OF, tables: dict | None = None, **changes: Any) -> dict:
     if tables is not None:
         return CHAPTER.numbers(analyse(as_of, tables=tables, **changes))
-    frozen = tuple(sorted((n, tuple(v) if isinstance(v, list) else v) for n, v in changes.items()))
+
+    def freeze(v: Any) -> Any:
+        if isinstance(v, dict):
+            return ("dict", tuple(sorted(v.items())))
+        return tuple(v) if isinstance(v, list) else v
+
+    frozen = tuple(sorted((n, freeze(v)) for n, v in changes.items()))
     return _numbers(as_of, frozen)
 
 
 @cache
 def _numbers(as_of: str, frozen: tuple) -> dict:
-    changes = {n: list(v) if isinstance(v, tuple) else v for n, v in frozen}
+    def thaw(v: Any) -> Any:
+        if isinstance(v, tuple) and v[:1] == ("dict",):
+            return dict(v[1])
+        return list(v) if isinstance(v, tuple) else v
+
+    changes = {n: thaw(v) for n, v in frozen}
     return CHAPTER.numbers(analyse(as_of, **changes))
+
+
+# Launchers of GMLRS this far back reach no target: the comparison without GMLRS.
+NO_GMLRS = {"launch": {"standoff_km_ground_rocket": 100.0}}
 
 
 def say(template: str, k: dict[str, Quantity], as_of: str = AS_OF) -> str:
@@ -150,14 +165,14 @@ def test_cheaper_share_compares_the_best_of_each_class(result: drones.DronesResu
 
 
 def test_reach_counts_agree_with_the_geometry(result: drones.DronesResult) -> None:
-    depth = result.params.launch_depth_km
     tables = tables_at(AS_OF)
-    line = geo.launch_line(tables["front_line"])
+    parts = geo.held_edge(tables["front_line"], AS_OF)["parts"]
     both = pd.concat([tables["targets"], tables["deep_targets"]], ignore_index=True)
-    d = geo.distance_to_line_km(both["lat"], both["lon"], *line)
+    d = geo.distance_to_held_km(both["lat"], both["lon"], parts)
     reach = result.reach.groupby("system_id")[["n_reach", "n_targets"]].sum()
+    launch = result.params.launch
     for s in tables["strike_systems"].itertuples():
-        direct = int((d + depth <= s.range_km_central).sum())
+        direct = int((d + launch.standoff_km(s.launcher) <= s.range_km_central).sum())
         assert reach.loc[s.system_id, "n_reach"] == direct, s.system_id
         assert reach.loc[s.system_id, "n_targets"] == len(both)
 
@@ -172,18 +187,6 @@ def test_reach_curve_is_monotone_and_starts_at_zero(result: drones.DronesResult)
 def test_in_reach_is_distance_plus_depth_within_range() -> None:
     got = drones.in_reach(np.array([249.0, 250.0, 251.0]), 300.0, 50.0).tolist()
     assert got == [True, True, False]
-
-
-def test_without_a_line_by_the_as_of_date_the_earliest_is_used() -> None:
-    tables = tables_at(AS_OF)
-    earliest = tables["front_line"]["valid_from"].min()
-    before = (earliest - pd.Timedelta(days=30)).date().isoformat()
-    tables["front_line"] = tables["front_line"].iloc[0:0]
-    k = numbers(before, tables=tables)
-    assert k["line_from_later"].value is True
-    assert k["line_date"].value == earliest.date().isoformat()
-    assert "distances use the line of" in say("record", k, before)
-    assert numbers()["line_from_later"].value is False
 
 
 def test_systems_not_yet_public_are_listed_not_dropped() -> None:
@@ -330,7 +333,7 @@ def test_shares_of_draws_are_plain_percentages(key: dict[str, Quantity]) -> None
 
 SCENARIOS = {
     "baseline": (AS_OF, {}),
-    "2022-07-01": ("2022-07-01", {}),
+    "2022-07-04": ("2022-07-04", {}),
     "2023-06-01": ("2023-06-01", {}),
     "2024-06-01": ("2024-06-01", {}),
     "2025-06-01": ("2025-06-01", {}),
@@ -371,7 +374,15 @@ def test_no_digit_typed_in_a_template() -> None:
 # ---- each flag, both branches ----------------------------------------------------------------
 
 
-def test_cheaper_soft_both_branches(key: dict[str, Quantity]) -> None:
+def test_gmlrs_in_reach_makes_missiles_cheaper_at_the_baseline(key: dict[str, Quantity]) -> None:
+    # GMLRS reaches targets from launchers 20 km behind the line: no silent exclusion.
+    assert key["best_missile_soft"].value == "GMLRS" and not key["cheaper_soft"].value
+    far = numbers(**NO_GMLRS)
+    assert far["best_missile_soft"].value != "GMLRS"
+
+
+def test_cheaper_soft_both_branches() -> None:
+    key = numbers(**NO_GMLRS)
     assert key["cheaper_soft"].value
     assert "the missile costs" in say("headline", key)
     assert "drones win on price per effective hit against soft targets" in say("contrast", key)
@@ -385,10 +396,11 @@ def test_cheaper_soft_both_branches(key: dict[str, Quantity]) -> None:
     assert "costs more per effective hit" in CHAPTER.bottom_line(other)
 
 
-def test_cheaper_hard_both_branches(key: dict[str, Quantity]) -> None:
+def test_cheaper_hard_both_branches() -> None:
+    key = numbers(**NO_GMLRS)
     assert key["cheaper_hard"].value
     assert "the drone stays cheaper at the median" in say("headline", key)
-    other = numbers(p_kill_drone_low=0.75, p_kill_drone_high=0.9)
+    other = numbers(p_kill_drone_low=0.75, p_kill_drone_high=0.9, **NO_GMLRS)
     assert other["cheaper_soft"].value and not other["cheaper_hard"].value
     assert "the missile is cheaper at the median" in say("headline", other)
     assert "holds for soft targets but not for hardened ones" in say("headline", other)
@@ -426,11 +438,11 @@ def test_deeper_both_branches(key: dict[str, Quantity]) -> None:
 
 
 def test_comparable_both_branches() -> None:
-    k = numbers("2022-07-01")
+    k = numbers("2022-07-04")
     assert not k["comparable"].value
-    text = say("headline", k, "2022-07-01")
+    text = say("headline", k, "2022-07-04")
     assert "cannot yet be compared" in text
-    assert "No cost comparison" in say("costs", k, "2022-07-01")
+    assert "No cost comparison" in say("costs", k, "2022-07-04")
     assert CHAPTER.judgments(k) == [] and CHAPTER.bottom_line(k) is None
     missiles_only = numbers(**SCENARIOS["missiles only"][1])
     assert "include no drone that reaches a target" in say("headline", missiles_only)
@@ -468,9 +480,9 @@ def test_budget_flags_both_branches(key: dict[str, Quantity]) -> None:
     early = numbers("2023-06-01")
     assert not early["production_plan_public"].value
     assert "No drone production plan is public" in say("budget", early, "2023-06-01")
-    nothing = numbers("2022-07-01")
+    nothing = numbers("2022-07-04", **NO_GMLRS)
     assert not nothing["mix_spends"].value
-    assert "buys nothing" in say("budget", nothing, "2022-07-01")
+    assert "buys nothing" in say("budget", nothing, "2022-07-04")
     scaled = numbers(drone_output_multiplier=2.0)
     assert scaled["output_scaled"].value and not key["output_scaled"].value
     assert "taken here at" in say("budget", scaled)

@@ -99,7 +99,7 @@ def test_replay_after_the_window_counts_the_oreshnik_strike() -> None:
 
 
 def test_no_closed_window_leaves_the_record_empty() -> None:
-    e = model.evidence(_params(), _tables("2022-07-01"), "2022-07-01")
+    e = model.evidence(_params(), _tables("2022-07-04"), "2022-07-04")
     assert e.n_steps == 0 and e.outcomes.empty
     assert e.mean_depth_km == 0.0 and set(e.hits.values()) == {0}
 
@@ -298,7 +298,7 @@ def test_key_numbers_follow_the_result(
 
 def test_the_record_period_follows_the_as_of_date() -> None:
     assert _numbers("2023-06-01")["record_period"].value == "2022–23"
-    early = _numbers("2022-07-01")
+    early = _numbers("2022-07-04")
     assert early["record_period"].value is None and not early["has_record"].value
 
 
@@ -307,7 +307,7 @@ def test_the_record_period_follows_the_as_of_date() -> None:
 
 SCENARIOS = {
     "baseline": (AS_OF, {}),
-    "early": ("2022-07-01", {}),
+    "early": ("2022-07-04", {}),
     "later": ("2025-06-01", {}),
     "focus_sabotage": (AS_OF, {"focus_rung": "sabotage_europe"}),
     "strong_prior": (AS_OF, {"prior_alpha": 10.0, "depth_km": 0.0, "horizon_days": 30}),
@@ -366,7 +366,7 @@ FLAGS = [
         "that holds:",
         "that does not hold:",
     ),
-    ("has_record", "headline", ("2022-07-01", {}), "record makes", "the prior alone makes"),
+    ("has_record", "headline", ("2022-07-04", {}), "record makes", "the prior alone makes"),
     ("step_deeper", "depth", (AS_OF, {"depth_km": 0.0}), "km deeper than", "km less deep than"),
     (
         "focus_is_history_rung",
@@ -408,9 +408,9 @@ def test_sabotage_tally_branches() -> None:
     text = _say("sabotage", later, "2025-06-01")
     assert f"tally counts {later['sabotage_tally_count'].text()} attacks" in text
     assert f"in {later['sabotage_year'].text()}" in text
-    early = _numbers("2022-07-01")
+    early = _numbers("2022-07-04")
     assert not early["has_sabotage_tally"].value
-    text = _say("sabotage", early, "2022-07-01")
+    text = _say("sabotage", early, "2022-07-04")
     assert "rests on the prior alone" in text
     assert "No incendiary-parcel incident" in text
 
@@ -455,6 +455,6 @@ def test_summary_judgment_and_bottom_line(key: dict[str, Quantity]) -> None:
 
 
 def test_summary_without_a_record_names_the_prior() -> None:
-    k = _numbers("2022-07-01")
+    k = _numbers("2022-07-04")
     assert "on the prior alone" in prose.plain(esc_summary.judgments(k)[0].text)
     assert prose.plain(esc_summary.bottom_line(k)).startswith("on the prior alone")

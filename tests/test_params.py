@@ -97,7 +97,8 @@ def test_notebook_parameters_are_flat_and_json_ready() -> None:
         values = scenario.notebook_parameters(chapter)
         assert values["as_of"] == "2024-11-18" and values["seed"] == scenario.seed
         fields = set(chapter.params.model_fields)
-        assert set(values) == fields | set(params.NOTEBOOK_SCENARIO_FIELDS)
+        shared = {f"{g}_{n}" for g in chapter.shared for n in params.SHARED_GROUPS[g].model_fields}
+        assert set(values) == fields | shared | set(params.NOTEBOOK_SCENARIO_FIELDS)
 
 
 def test_every_parameter_is_documented() -> None:

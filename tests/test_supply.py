@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import pytest
 from pydantic import ValidationError
 
-from deepstrike import data, figures, geo, params, prose, render
+from deepstrike import data, figures, front_line, geo, params, prose, render
 from deepstrike.chapters.supply import CHAPTER, summary
 from deepstrike.chapters.supply import figures as supply_figures
 from deepstrike.chapters.supply import model as supply
@@ -32,7 +32,7 @@ def _tables(as_of: date | str = BASELINE) -> dict[str, pd.DataFrame]:
 
 
 def _numbers(as_of: date | str = BASELINE, tables: dict | None = None, **overrides):  # noqa: ANN202
-    p = SupplyParams(**{"draws": DRAWS, **overrides})
+    p = CHAPTER.run_model(**{"draws": DRAWS, **overrides})
     result = CHAPTER.analyse(p, tables if tables is not None else _tables(as_of), as_of, 7)
     return result, CHAPTER.numbers(result)
 
@@ -63,14 +63,16 @@ def test_known_city_pairs_within_one_percent(a, b, km) -> None:  # noqa: ANN001
 
 def test_distance_to_line_is_distance_to_nearest_segment_point() -> None:
     # A meridian segment from 50N to 52N at 30E; a point 1 degree of longitude east at 51N.
-    d = geo.distance_to_line_km([51.0, 53.0], [31.0, 30.0], [50.0, 52.0], [30.0, 30.0], 1.0)
+    segment = [np.array([[50.0, 30.0], [52.0, 30.0]])]
+    d = front_line.distance_km(np.array([51.0, 53.0]), np.array([31.0, 30.0]), segment)
     assert d[0] == pytest.approx(float(geo.distance_km(51, 30, 51, 31)), abs=1.0)
     assert d[1] == pytest.approx(float(geo.distance_km(53, 30, 52, 30)), abs=1.0)
 
 
 def test_contour_of_distance_field_is_a_ring_at_that_distance() -> None:
     lats, lons = np.arange(47, 53, 0.1), np.arange(26, 34, 0.1)
-    grid = geo.distance_grid_km(lats, lons, [50.0, 50.0], [30.0, 30.0])
+    glat, glon = np.meshgrid(lats, lons, indexing="ij")
+    grid = geo.distance_km(glat, glon, 50.0, 30.0)
     rings = geo.contour(grid, lats, lons, 150.0)
     assert len(rings) == 1
     points = np.array(rings[0])
@@ -177,7 +179,7 @@ def test_summary_and_fan_shapes(run: supply.StockRun) -> None:
 
 def test_reach_counts_grow_with_range_and_standoff_shrinks_them() -> None:
     targets = data.load_table("targets")
-    line = geo.launch_line(data.load_table("front_line"))
+    line = geo.held_edge(data.load_table("front_line"), BASELINE)["parts"]
     ranges = {"short": 165.0, "long": 300.0}
     near = supply.counts_in_range(supply.reach(targets, line, 0.0, ranges), ranges)
     far = supply.counts_in_range(supply.reach(targets, line, 50.0, ranges), ranges)
@@ -192,14 +194,29 @@ def test_relocation_never_adds_aircraft_in_range() -> None:
     assert supply.relocation(2, 63, 90.0)["after"] <= 2 / 63
 
 
-def test_line_includes_kursk_salient_in_november_2024() -> None:
+def test_reach_is_measured_from_the_kursk_salient_while_ukraine_held_it() -> None:
     result, _ = _numbers(BASELINE)
-    salient = result.line_rows[result.line_rows["segment"] == "kursk_salient"]
-    assert not salient.empty
-    assert float(geo.distance_km(51.19, 35.27, salient["lat"], salient["lon"]).min()) < 40
-    assert float(geo.distance_km(51.19, 35.27, *result.line).min()) < 40
-    with pytest.raises(ValueError, match="no vertices"):
-        geo.launch_line(result.line_rows.iloc[0:0])
+    assert result.edge["valid_from"] <= pd.Timestamp(BASELINE)
+    sudzha = geo.distance_to_held_km(51.19, 35.27, result.edge["parts"])
+    assert float(sudzha[0]) == 0.0
+    later, _ = _numbers(date(2025, 6, 2))
+    assert float(geo.distance_to_held_km(51.19, 35.27, later.edge["parts"])[0]) > 0.0
+
+
+@pytest.mark.parametrize(
+    ("before", "after"), [(date(2022, 8, 1), date(2022, 12, 5)), (date(2024, 8, 5), BASELINE)]
+)
+def test_reach_tables_change_with_the_line_in_force(before: date, after: date) -> None:
+    # The Kharkiv and Kherson counteroffensives of autumn 2022, and the Kursk salient of
+    # August 2024, moved the line: the distances of the same targets change with the date.
+    targets = data.load_table("targets")
+    tables_before, tables_after = _tables(before), _tables(after)
+    tables_after["targets"] = tables_before["targets"] = targets
+    a, _ = _numbers(before, tables=tables_before)
+    b, _ = _numbers(after, tables=tables_after)
+    assert a.edge["valid_from"] != b.edge["valid_from"]
+    moved = (a.reached["line_distance_km"] - b.reached["line_distance_km"]).abs()
+    assert moved.max() > 5.0
 
 
 # ---- which missile, as of when -----------------------------------------------------------
@@ -254,28 +271,10 @@ def test_no_stock_estimate_published_later_reaches_the_prose() -> None:
     assert "that range is an assumption" in page
 
 
-def test_a_line_not_wholly_public_falls_back_to_the_earliest_and_says_so() -> None:
-    tables = _tables(BASELINE)
-    everything = data.load_table("front_line")
-    tables["front_line"] = everything
-    _, k = _numbers(BASELINE, tables=tables)
-    assert k["line_from_later"].value is False
-    assert "No complete front line" not in _say(k, "reach")
-    earliest = everything["valid_from"].min()
-    first = everything[everything["valid_from"] == earliest]
-    for partial in (everything.iloc[0:0], first.iloc[1:]):
-        tables["front_line"] = partial
-        result, k = _numbers(BASELINE, tables=tables)
-        assert k["line_from_later"].value is True
-        assert k["line_date"].value == earliest.date().isoformat()
-        assert len(result.line[0]) == len(first)
-        assert "No complete front line had been published by" in _say(k, "reach")
-
-
 # ---- key numbers and templates -----------------------------------------------------------
 
 
-AS_OF_DATES = ["2022-07-01", "2023-06-01", "2024-01-01", "2024-06-01", "2024-11-18", "2025-06-01"]
+AS_OF_DATES = ["2022-07-04", "2023-06-01", "2024-01-01", "2024-06-01", "2024-11-18", "2025-06-01"]
 
 
 @pytest.mark.parametrize("as_of", AS_OF_DATES)
@@ -307,7 +306,11 @@ def test_key_numbers_are_json_and_every_template_renders(as_of: str) -> None:
     "overrides",
     [
         {"firing_policy": "steady", "firing_per_week": 2.5, "deliveries_per_month_high": 12.5},
-        {"variant": "atacms_m39", "standoff_km": 60.0, "relocated_beyond_pct": 0.0},
+        {
+            "variant": "atacms_m39",
+            "launch": {"standoff_km_ground_rocket": 60.0},
+            "relocated_beyond_pct": 0.0,
+        },
         {"initial_stock_low": 0, "initial_stock_high": 0},
         {"variant": "storm_shadow", "interval_pct": 50.0, "horizon_weeks": 4},
     ],
@@ -497,7 +500,7 @@ def _map() -> go.Figure:
             "target_type": ["airbase"],
         }
     )
-    line = (np.array([50.0, 52.0]), np.array([35.0, 35.0]))
+    line = geo.held_edge(data.load_table("front_line"), BASELINE)["parts"]
     reached = supply.reach(targets, line, 10.0, {"atacms_lr": 300.0})
     return supply_figures.map_figure(reached, line, {"ATACMS": 300.0}, 10.0, "in_atacms_lr")
 

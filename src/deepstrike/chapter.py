@@ -43,6 +43,9 @@ class Chapter:
     tables: tuple[str, ...]
     analyse: Callable[..., Any]  # (params, tables, as_of, seed) -> result
     key_numbers: Callable[[Any], dict[str, Quantity]]
+    # Shared parameter groups the chapter reads (deepstrike.launch.SHARED_GROUPS), e.g.
+    # ("launch",): its analyse() then finds them as attributes of its params, `params.launch`.
+    shared: tuple[str, ...] = ()
 
     @property
     def package(self) -> str:
@@ -51,6 +54,26 @@ class Chapter:
     @property
     def folder(self) -> Path:
         return Path(__file__).parent / "chapters" / self.name
+
+    @cached_property
+    def run_model(self) -> type[ChapterParams]:
+        """The chapter's parameters plus the shared groups it reads: what analyse() receives."""
+        if not self.shared:
+            return self.params
+        from pydantic import Field, create_model
+
+        from deepstrike.launch import SHARED_GROUPS
+
+        groups = {
+            g: (SHARED_GROUPS[g], Field(default_factory=SHARED_GROUPS[g])) for g in self.shared
+        }
+        return create_model(f"{self.params.__name__}Run", __base__=self.params, **groups)
+
+    def run_params(self, scenario: Any) -> ChapterParams:
+        """analyse()'s parameters for a validated scenario."""
+        own = getattr(scenario, self.name).model_dump()
+        shared = {g: getattr(scenario, g) for g in self.shared}
+        return self.run_model(**own, **shared)
 
     def numbers(self, result: Any) -> dict[str, Quantity]:
         """Key numbers with their full names (`chapter.quantity`)."""
@@ -89,18 +112,23 @@ def get(name: str) -> Chapter:
 
 def params_from(chapter: Chapter, namespace: dict[str, Any]) -> ChapterParams:
     """The chapter's parameters from a notebook's variables, validated like the CLI does."""
+    from deepstrike.launch import SHARED_GROUPS
     from deepstrike.params import ParamError, validate
 
-    missing = [n for n in (*SCENARIO_FIELDS, *chapter.params.model_fields) if n not in namespace]
+    names = [*SCENARIO_FIELDS, *chapter.params.model_fields]
+    names += [f"{g}_{n}" for g in chapter.shared for n in SHARED_GROUPS[g].model_fields]
+    missing = [n for n in names if n not in namespace]
     if missing:
         raise ParamError(f"notebook {chapter.notebook}: parameters missing: {', '.join(missing)}")
-    tree = {
+    tree: dict[str, Any] = {
         "as_of": namespace["as_of"],
         "seed": namespace["seed"],
         chapter.name: {n: namespace[n] for n in chapter.params.model_fields},
     }
+    for g in chapter.shared:
+        tree[g] = {n: namespace[f"{g}_{n}"] for n in SHARED_GROUPS[g].model_fields}
     scenario = validate(tree, origin=f"notebook {chapter.notebook}")
-    return scenario, getattr(scenario, chapter.name)
+    return scenario, chapter.run_params(scenario)
 
 
 class Run:
@@ -170,11 +198,14 @@ def read_results(cells: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def parameters_source(chapter: Chapter) -> str:
     """The notebook's parameters cell, generated from the schema: typed literals with a comment
     (papermill reads the annotation as the type and the comment as the help)."""
+    from deepstrike.launch import SHARED_GROUPS
     from deepstrike.params import ScenarioBase
 
     lines = []
     fields = {name: ScenarioBase.model_fields[name] for name in SCENARIO_FIELDS}
     fields.update(chapter.params.model_fields)
+    for group in chapter.shared:
+        fields.update({f"{group}_{n}": f for n, f in SHARED_GROUPS[group].model_fields.items()})
     for name, info in fields.items():
         default = info.get_default(call_default_factory=True)
         unit = (info.json_schema_extra or {}).get("unit", "")

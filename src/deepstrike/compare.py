@@ -51,7 +51,7 @@ def result_rows(payloads: list[dict[str, Any]]) -> list[Row]:
         row: dict[str, tuple[Any, str]] = {}
         for name, item in payload["results"].items():
             labels[name] = item.get("label", "")
-            if not isinstance(item.get("value"), dict):
+            if "kind" in item and not isinstance(item.get("value"), dict):
                 # The same text the briefing prints for this quantity (one value, one form).
                 shown[(i, name)] = Quantity.from_record(name, item).text()
             for key, value in flatten(item["value"], name).items():

@@ -39,6 +39,11 @@ class Resource:
     date_field: str | None
     ordered: list[list[str]]
     label_field: str | None = None
+    # A row's own date that it was published on (a daily map): its knowledge date is then the
+    # later of that date and its earliest source's.
+    published_field: str | None = None
+    # Reference geography (where airfields and plants are): not filtered by the as-of date.
+    static: bool = False
 
     @property
     def field_names(self) -> list[str]:
@@ -74,6 +79,8 @@ def resources(root: Path | None = None) -> dict[str, Resource]:
             date_field=res.get("x-date-field"),
             ordered=res.get("x-ordered", []),
             label_field=res.get("x-label-field"),
+            published_field=res.get("x-published-field"),
+            static=bool(res.get("x-static", False)),
         )
     return out
 
@@ -112,7 +119,7 @@ def _check_cell(value: str, field: dict[str, Any]) -> tuple[Any, str | None]:
         return None, f"{value!r} is above the maximum {cons['maximum']}"
     if "maxLength" in cons and len(value) > cons["maxLength"]:
         return None, f"value is longer than {cons['maxLength']} characters"
-    if field["name"] == "source_url" and not _URL.match(value):
+    if field["name"] in ("url", "copy_url") and not _URL.match(value):
         return None, f"{value!r} is not an http(s) URL"
     return parsed, None
 
@@ -183,7 +190,8 @@ def validate(
         for name, cell in zip(header, row, strict=True):
             value, problem = _check_cell(cell.strip(), fields[name])
             if sourced and name in PROVENANCE_FIELDS:
-                problem = _check_source_ids(cell.strip(), published) or problem
+                ids_problem = _check_source_ids(cell.strip(), published)
+                problem = ids_problem if not cell.strip() else (problem or ids_problem)
             if problem:
                 raise DataError(f"{label}, line {number}, column {name}: {problem}")
             record[name] = value
@@ -208,11 +216,16 @@ def validate(
         if field.get("type") == "date":
             frame[name] = pd.to_datetime(frame[name])
     if sourced and published is not None:
-        frame[KNOWN_FROM] = pd.to_datetime(
+        earliest = pd.to_datetime(
             [min(published[i] for i in split_ids(ids)) for ids in frame["source_ids"]]
             if len(frame)
             else []
         )
+        if res.published_field:
+            earliest = pd.Series(earliest).where(
+                pd.Series(earliest) >= frame[res.published_field], frame[res.published_field]
+            )
+        frame[KNOWN_FROM] = earliest
     return frame
 
 
@@ -254,7 +267,7 @@ def load_table(
 
 def as_of_filter(frame: pd.DataFrame, table: Resource, as_of: date | str | None) -> pd.DataFrame:
     """Only rows public on or before `as_of` (their knowledge date, not their event date)."""
-    if as_of is None:
+    if as_of is None or table.static:
         return frame
     cutoff = pd.Timestamp(as_of)
     if KNOWN_FROM in frame.columns:

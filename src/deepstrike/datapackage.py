@@ -62,7 +62,7 @@ def generate(root: Path | None = None) -> dict[str, Any]:
                 + ", ".join(unknown)
             )
         used |= set(table["fields"])
-        for key in ("date_field", "label_field"):
+        for key in ("date_field", "label_field", "published_field"):
             if table.get(key) and table[key] not in table["fields"]:
                 raise DictionaryError(f"{TABLES_FILE}: {name}.{key} {table[key]!r} is no field")
         resource: dict[str, Any] = {
@@ -77,6 +77,10 @@ def generate(root: Path | None = None) -> dict[str, Any]:
             resource["x-date-field"] = table["date_field"]
         if table.get("label_field"):
             resource["x-label-field"] = table["label_field"]
+        if table.get("published_field"):
+            resource["x-published-field"] = table["published_field"]
+        if table.get("static"):
+            resource["x-static"] = True
         if table.get("ordered"):
             resource["x-ordered"] = table["ordered"]
         if table.get("licence"):

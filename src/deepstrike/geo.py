@@ -1,9 +1,15 @@
-"""Great-circle distances between points and from points to a line (the front), vectorised."""
+"""Great-circle geometry and launch geometry: distances to Ukrainian-held ground on a date.
+
+Reach is measured from the edge of Ukrainian-held ground in force on the as-of date (the dated
+DeepStateMap line, data/front_line.csv) plus the standoff of the launcher type
+(deepstrike.launch), so every chapter and the map agree on what each weapon reaches."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from deepstrike import front_line
 
 # Mean Earth radius (IUGG, R1). Against the WGS84 ellipsoid the haversine distance errs by
 # at most about 0.5%, well inside the uncertainty of missile ranges.
@@ -17,40 +23,6 @@ def distance_km(lat1, lon1, lat2, lon2) -> np.ndarray:  # noqa: ANN001 - array-l
     dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-def densify(lats, lons, step_km: float = 2.0) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
-    """Points along a polyline at most `step_km` apart (linear in degrees within a segment)."""
-    lats, lons = np.asarray(lats, float), np.asarray(lons, float)
-    out_lat, out_lon = [lats[:1]], [lons[:1]]
-    for i in range(len(lats) - 1):
-        seg = float(distance_km(lats[i], lons[i], lats[i + 1], lons[i + 1]))
-        n = max(1, int(np.ceil(seg / step_km)))
-        t = np.linspace(0, 1, n + 1)[1:]
-        out_lat.append(lats[i] + t * (lats[i + 1] - lats[i]))
-        out_lon.append(lons[i] + t * (lons[i + 1] - lons[i]))
-    return np.concatenate(out_lat), np.concatenate(out_lon)
-
-
-def distance_to_line_km(lat, lon, line_lats, line_lons, step_km: float = 2.0) -> np.ndarray:  # noqa: ANN001
-    """Shortest distance from each point to a polyline, within about step_km / 2."""
-    dl, dn = densify(line_lats, line_lons, step_km)
-    lat = np.atleast_1d(np.asarray(lat, float))
-    lon = np.atleast_1d(np.asarray(lon, float))
-    return distance_km(lat[:, None], lon[:, None], dl[None, :], dn[None, :]).min(axis=1)
-
-
-def distance_grid_km(lats, lons, line_lats, line_lons, step_km: float = 5.0) -> np.ndarray:  # noqa: ANN001
-    """Distance from each point of the grid lats x lons to the polyline, shape (lats, lons)."""
-    glat, glon = np.meshgrid(np.asarray(lats, float), np.asarray(lons, float), indexing="ij")
-    flat_lat, flat_lon = glat.ravel(), glon.ravel()
-    out = np.empty(flat_lat.size)
-    chunk = 4000  # bounds memory: chunk x line points
-    for i in range(0, flat_lat.size, chunk):
-        out[i : i + chunk] = distance_to_line_km(
-            flat_lat[i : i + chunk], flat_lon[i : i + chunk], line_lats, line_lons, step_km
-        )
-    return out.reshape(glat.shape)
 
 
 def contour(  # noqa: C901
@@ -126,32 +98,26 @@ def contour(  # noqa: C901
     return lines
 
 
-def side_of_line(lats, lons, line_lats, line_lons, step_km: float = 5.0) -> np.ndarray:  # noqa: ANN001
-    """+1 for points left of the polyline (walking from its first vertex), -1 for right.
-
-    Decided at the nearest point of the densified line, in a local equirectangular plane.
-    """
-    dl, dn = densify(line_lats, line_lons, step_km)
-    lat = np.atleast_1d(np.asarray(lats, float)).ravel()
-    lon = np.atleast_1d(np.asarray(lons, float)).ravel()
-    out = np.empty(lat.size)
-    for i in range(0, lat.size, 4000):
-        la, lo = lat[i : i + 4000], lon[i : i + 4000]
-        k = distance_km(la[:, None], lo[:, None], dl[None, :], dn[None, :]).argmin(axis=1)
-        prev, nxt = np.maximum(k - 1, 0), np.minimum(k + 1, dl.size - 1)
-        scale = np.cos(np.radians(dl[k]))
-        tx, ty = (dn[nxt] - dn[prev]) * scale, dl[nxt] - dl[prev]
-        vx, vy = (lo - dn[k]) * scale, la - dl[k]
-        out[i : i + 4000] = np.where(tx * vy - ty * vx >= 0, 1.0, -1.0)
-    return out.reshape(np.shape(lats)) if np.ndim(lats) else out
+def held_edge(front: pd.DataFrame, as_of: object) -> dict:
+    """The edge of Ukrainian-held ground in force on `as_of` (front_line.line_at)."""
+    return front_line.line_at(as_of, front)
 
 
-def launch_line(
-    front: pd.DataFrame, line_id: str = "ua_held_edge"
-) -> tuple[np.ndarray, np.ndarray]:
-    """Vertices of the latest version of the line in `front` (already filtered by as-of date)."""
-    part = front[front["line_id"] == line_id]
-    if part.empty:
-        raise ValueError(f"no vertices for line {line_id!r} on or before the as-of date")
-    latest = part[part["valid_from"] == part["valid_from"].max()].sort_values("seq")
-    return latest["lat"].to_numpy(float), latest["lon"].to_numpy(float)
+def distance_to_held_km(lat, lon, parts) -> np.ndarray:  # noqa: ANN001
+    """Great-circle distance from each point to Ukrainian-held ground (0 on it)."""
+    lat = np.atleast_1d(np.asarray(lat, float))
+    lon = np.atleast_1d(np.asarray(lon, float))
+    return front_line.distance_to_held_km(lat, lon, parts)
+
+
+def held_grid(lats, lons, parts) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    """Distance to held ground and a held-ground mask on the grid lats x lons."""
+    glat, glon = np.meshgrid(np.asarray(lats, float), np.asarray(lons, float), indexing="ij")
+    flat = distance_to_held_km(glat.ravel(), glon.ravel(), parts)
+    distance = flat.reshape(glat.shape)
+    return distance, distance <= 0.0
+
+
+def in_reach(distance_km, range_km: float, standoff_km: float) -> np.ndarray:  # noqa: ANN001
+    """A target is in reach when its distance to held ground plus the standoff is within range."""
+    return np.asarray(distance_km, float) + standoff_km <= range_km

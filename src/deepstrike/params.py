@@ -7,16 +7,24 @@ import keyword
 import re
 import typing
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 
 from deepstrike import paths
 from deepstrike.chapter import SCENARIO_FIELDS, Chapter
 from deepstrike.chapters import CHAPTERS
+from deepstrike.launch import SHARED_GROUPS
 from deepstrike.schema import ParamError, did_you_mean
 from deepstrike.schema import field as _field
 
@@ -26,6 +34,27 @@ __all__ = ["CHAPTERS", "Chapter", "ParamError", "Scenario", "catalogue", "load_s
 NOTEBOOK_SCENARIO_FIELDS = SCENARIO_FIELDS
 _did_you_mean = did_you_mean
 
+# Limits checked before anything is parsed: a scenario file is a few hundred bytes, so a large
+# one is a mistake (or an attack on the parser), and a message never echoes a huge value.
+MAX_SCENARIO_BYTES = 256 * 1024
+MAX_VALUE_CHARS = 10_000
+MAX_NAME_CHARS = 100
+SHOWN_CHARS = 60
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def shorten(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """repr() of a value for a message, cut to `limit` characters with its length stated."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(str(value)):,} characters)"
+
+
+def _suggest(word: Any, choices: list[Any]) -> str:
+    # difflib is quadratic: a long word is a paste accident, not a typo worth a suggestion.
+    return did_you_mean(word, choices) if len(str(word)) <= MAX_NAME_CHARS else ""
+
 
 class ScenarioBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -34,29 +63,53 @@ class ScenarioBase(BaseModel):
         "Baseline: as of the source article", "Title shown on the briefing", "", max_length=200
     )
     description: str = _field("", "What the scenario represents and why", "", max_length=2000)
-    # The first Western long-range fires (HIMARS/GMLRS) arrived in late June 2022; before that
-    # the strike-option chapters have no system to analyse.
+    # The first Western long-range fires (HIMARS/GMLRS) arrived in late June 2022, and the dated
+    # front line (DeepStateMap, weekly) starts on Monday 4 July 2022: reach needs a line.
     as_of: date = _field(
         date(2024, 11, 18),
         "Only data dated on or before this day are used",
         "date",
-        ge=date(2022, 7, 1),
+        ge=date(2022, 7, 4),
         le=date(2030, 12, 31),
     )
     seed: int = _field(20241118, "Random seed of every Monte Carlo model", "", ge=0, le=2**32 - 1)
 
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _iso_date_only(cls, value: Any) -> Any:
+        # pydantic would read 1718236800 (or "1718236800") as a Unix time and a datetime as
+        # its day: a replay date is written as a date, nothing else.
+        if isinstance(value, datetime) or not isinstance(value, (date, str)):
+            raise ValueError("must be a date written yyyy-mm-dd")
+        if isinstance(value, str) and not _ISO_DATE.fullmatch(value.strip()):
+            raise ValueError("must be a date written yyyy-mm-dd")
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("title")
+    @classmethod
+    def _title_is_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty (it is the heading of the briefing)")
+        return value
+
     def notebook_parameters(self, chapter: Chapter) -> dict[str, Any]:
-        """The flat name -> value mapping injected into one chapter's notebook."""
+        """The flat name -> value mapping injected into one chapter's notebook (shared groups
+        it reads as `group_name`)."""
         values: dict[str, Any] = {"as_of": self.as_of.isoformat(), "seed": self.seed}
         values.update(getattr(self, chapter.name).model_dump(mode="json"))
+        for group in chapter.shared:
+            shared = getattr(self, group).model_dump(mode="json")
+            values.update({f"{group}_{name}": value for name, value in shared.items()})
         return values
 
 
-# The scenario model: the scenario fields plus one field per chapter, from CHAPTERS.
+# The scenario model: the scenario fields, the shared parameter groups, and one field per
+# chapter, from CHAPTERS.
+GROUPS: dict[str, Any] = {**SHARED_GROUPS, **{c.name: c.params for c in CHAPTERS}}
 Scenario = create_model(
     "Scenario",
     __base__=ScenarioBase,
-    **{c.name: (c.params, Field(default_factory=c.params)) for c in CHAPTERS},
+    **{name: (model, Field(default_factory=model)) for name, model in GROUPS.items()},
 )
 
 
@@ -104,9 +157,9 @@ def catalogue() -> list[ParamInfo]:
     out = []
     for name, field in ScenarioBase.model_fields.items():
         out.append(_info(name, field))
-    for chapter in CHAPTERS:
-        for name, field in chapter.params.model_fields.items():
-            out.append(_info(f"{chapter.name}.{name}", field))
+    for group, model in GROUPS.items():
+        for name, field in model.model_fields.items():
+            out.append(_info(f"{group}.{name}", field))
     return out
 
 
@@ -202,7 +255,7 @@ def _set(tree: dict[str, Any], name: str, value: Any) -> None:
 
 
 def _check_tree(tree: dict[str, Any], origin: str) -> None:
-    chapters = {c.name for c in CHAPTERS}
+    chapters = set(GROUPS)
     for key, value in tree.items():
         name = str(key)
         if key in chapters and isinstance(value, dict):

@@ -34,7 +34,6 @@ ENTERS_PCT = 0.5
 # A stated judgment, not a computation: the interception, accuracy and effect priors are
 # analogues (Russian weapons against Ukraine's defences), not measurements over Russia.
 CONFIDENCE = "low"
-FRONT_LINE_ID = "ua_held_edge"
 
 
 # ---- systems -----------------------------------------------------------------------------
@@ -276,9 +275,9 @@ def saturation_curve(
 
 
 def target_set(
-    targets: pd.DataFrame, deep_targets: pd.DataFrame, front: pd.DataFrame
+    targets: pd.DataFrame, deep_targets: pd.DataFrame, parts: list[np.ndarray]
 ) -> pd.DataFrame:
-    """Both target tables with each target's distance to the front line and depth band."""
+    """Both target tables with each target's distance to held ground and depth band."""
     cols = ["target_id", "name", "target_type", "region", "lat", "lon"]
     both = pd.concat(
         [targets[cols].assign(table="targets"), deep_targets[cols].assign(table="deep_targets")],
@@ -287,21 +286,26 @@ def target_set(
     if both["target_id"].duplicated().any():
         dup = ", ".join(both.loc[both["target_id"].duplicated(), "target_id"])
         raise ValueError(f"target ids in both target tables: {dup}")
-    line = geo.launch_line(front, FRONT_LINE_ID)
-    both["line_distance_km"] = geo.distance_to_line_km(both["lat"], both["lon"], *line)
+    both["line_distance_km"] = geo.distance_to_held_km(both["lat"], both["lon"], parts)
     both["band"] = pd.cut(
         both["line_distance_km"], DEPTH_BANDS_KM, labels=BAND_LABELS, right=False
     ).astype(str)
     return both
 
 
-def in_reach(distance_km: np.ndarray, range_km: float, launch_depth_km: float) -> np.ndarray:
-    """In reach: distance from the line plus the launch depth is within the range."""
-    return np.asarray(distance_km, float) + launch_depth_km <= range_km
+def standoffs(systems: pd.DataFrame, launch: Any) -> dict[str, float]:
+    """Standoff behind the line of each system, from its launcher type (shared geometry)."""
+    return {
+        s: launch.standoff_km(k)
+        for s, k in zip(systems["system_id"], systems["launcher"], strict=True)
+    }
+
+
+in_reach = geo.in_reach
 
 
 def reach_table(
-    targets: pd.DataFrame, systems: pd.DataFrame, launch_depth_km: float
+    targets: pd.DataFrame, systems: pd.DataFrame, standoff_km: dict[str, float]
 ) -> pd.DataFrame:
     """Targets in reach per system, by depth band and target type (central range; low/high too)."""
     rows = []
@@ -316,9 +320,11 @@ def reach_table(
                     "band": band,
                     "target_type": kind,
                     "n_targets": len(part),
-                    "n_reach": int(in_reach(d, s.range_km_central, launch_depth_km).sum()),
-                    "n_reach_low": int(in_reach(d, s.range_km_low, launch_depth_km).sum()),
-                    "n_reach_high": int(in_reach(d, s.range_km_high, launch_depth_km).sum()),
+                    "n_reach": int(in_reach(d, s.range_km_central, standoff_km[s.system_id]).sum()),
+                    "n_reach_low": int(in_reach(d, s.range_km_low, standoff_km[s.system_id]).sum()),
+                    "n_reach_high": int(
+                        in_reach(d, s.range_km_high, standoff_km[s.system_id]).sum()
+                    ),
                 }
             )
     columns = [
@@ -346,23 +352,6 @@ def reach_curve(
         d = np.sort(part["line_distance_km"].to_numpy() + launch_depth_km)
         out[name] = 100 * np.searchsorted(d, grid, side="right") / max(len(d), 1)
     return pd.DataFrame(out)
-
-
-def front_line_for(front: pd.DataFrame) -> pd.DataFrame:
-    """The front line to measure depth from: the as-of version, or else the earliest one.
-
-    The data hold no version of the line dated before some as-of dates; distances then use the
-    earliest line, and the chapter says so (`line_from_later`).
-    """
-    if not front[front["line_id"] == FRONT_LINE_ID].empty:
-        return front
-    # The as-of filter left no line: the one place this model reads a table itself (a shared
-    # "earliest version if none" rule for versioned tables would replace it).
-    from deepstrike import data
-
-    full = data.load_table("front_line")
-    full = full[full["line_id"] == FRONT_LINE_ID]
-    return full[full["valid_from"] == full["valid_from"].min()].reset_index(drop=True)
 
 
 # ---- production caps and the budget mix ---------------------------------------------------
@@ -397,7 +386,7 @@ def caps(systems: pd.DataFrame, p: DronesParams, output: dict[str, float]) -> di
 
 
 def hits_per_weapon(
-    run: DroneRun, targets: pd.DataFrame, hard_share: float, launch_depth_km: float
+    run: DroneRun, targets: pd.DataFrame, hard_share: float, standoff_km: dict[str, float]
 ) -> pd.DataFrame:
     """Expected effective hits per weapon fired at a band (zero where the band is out of reach).
 
@@ -410,7 +399,8 @@ def hits_per_weapon(
     for i, s in enumerate(run.systems.itertuples()):
         for band in BAND_LABELS:
             d = targets.loc[targets["band"] == band, "line_distance_km"].to_numpy()
-            share = in_reach(d, s.range_km_central, launch_depth_km).mean() if len(d) else 0.0
+            inside = in_reach(d, s.range_km_central, standoff_km[s.system_id])
+            share = inside.mean() if len(d) else 0.0
             rows.append({"system_id": s.system_id, "band": band, "hits": per_shot[i] * share})
     return pd.DataFrame(rows, columns=["system_id", "band", "hits"])
 
@@ -534,7 +524,8 @@ class DronesResult:
     eligible: np.ndarray  # per chosen system: reaches at least one target
     cheaper_soft: pd.DataFrame
     cheaper_hard: pd.DataFrame
-    front_line: pd.DataFrame  # the line depths are measured from
+    edge: dict  # the edge of held ground depths are measured from (geo.held_edge)
+    standoff_km: dict[str, float]  # per system, from its launcher type
     targets: pd.DataFrame
     reach: pd.DataFrame
     reach_curve: pd.DataFrame
@@ -565,14 +556,17 @@ def analyse(
     public = set(strike["system_id"])
     systems = prepare_systems(strike, p)
     run = simulate(systems, p, seed)
-    front = front_line_for(tables["front_line"])
-    targets = target_set(tables["targets"], tables["deep_targets"], front)
-    depth = p.launch_depth_km
+    edge = geo.held_edge(tables["front_line"], as_of)
+    targets = target_set(tables["targets"], tables["deep_targets"], edge["parts"])
+    standoff = standoffs(strike, p.launch)
+    # The reach curve is drawn from drone launch positions; each system's own standoff sets
+    # what it reaches in the tables and the budget mix.
+    depth = p.launch.standoff_km("drone")
     output = monthly_output(tables["drone_production"], day, p.drone_output_multiplier)
     cap = caps(systems, p, output)
-    hits = hits_per_weapon(run, targets, p.hard_target_share, depth)
+    hits = hits_per_weapon(run, targets, p.hard_target_share, standoff)
     mix = budget_mix(run, hits, targets, cap, p.budget_usd_m_per_month * 1e6, p.hits_per_target)
-    reach = reach_table(targets, strike, depth)
+    reach = reach_table(targets, strike, standoff)
     reached = reach.groupby("system_id")["n_reach"].sum()
     eligible = systems["system_id"].map(reached).fillna(0).to_numpy() > 0
     return DronesResult(
@@ -586,7 +580,8 @@ def analyse(
         eligible=eligible,
         cheaper_soft=cheaper_share(run, "soft", eligible),
         cheaper_hard=cheaper_share(run, "hard", eligible),
-        front_line=front,
+        edge=edge,
+        standoff_km=standoff,
         targets=targets,
         reach=reach,
         reach_curve=reach_curve(targets, depth),
@@ -891,10 +886,12 @@ def _reach_numbers(r: DronesResult) -> dict[str, Quantity]:
     deep_drone, deep_missile = _most(deep_reach, drone_ids), _most(deep_reach, missile_ids)
 
     def depth(mask: pd.Series) -> float | None:
-        ranges = strike.loc[mask, "range_km_central"]
-        return None if ranges.empty else max(float(ranges.max()) - p.launch_depth_km, 0.0)
+        reach_km = strike.loc[mask, "range_km_central"] - strike.loc[mask, "system_id"].map(
+            r.standoff_km
+        )
+        return None if reach_km.empty else max(float(reach_km.max()), 0.0)
 
-    line_date = pd.Timestamp(r.front_line["valid_from"].max()).date()
+    line_date = r.edge["valid_from"].date()
     return {
         "n_targets": Quantity(len(targets), "targets", "targets in both target tables", "count"),
         "n_deep_targets": Quantity(
@@ -905,7 +902,7 @@ def _reach_numbers(r: DronesResult) -> dict[str, Quantity]:
         ),
         "deep_km": Quantity(DEEP_KM, "km", "a target this far from the line counts as deep", "km"),
         "launch_depth_km": Quantity(
-            p.launch_depth_km, "km", "launch positions behind the line", "km"
+            p.launch.standoff_km("drone"), "km", "drone launch positions behind the line", "km"
         ),
         "n_drone_types": Quantity(
             int(is_drone.sum()), "types", "drone types public on the as-of date", "count"
@@ -926,10 +923,10 @@ def _reach_numbers(r: DronesResult) -> dict[str, Quantity]:
             deep_missile, "targets", "most deep targets in reach of one missile type", "count"
         ),
         "max_drone_depth_km": Quantity(
-            depth(is_drone), "km", "deepest reach of a drone (range less launch depth)", "km"
+            depth(is_drone), "km", "deepest reach of a drone (range less its standoff)", "km"
         ),
         "max_missile_depth_km": Quantity(
-            depth(~is_drone), "km", "deepest reach of a missile (range less launch depth)", "km"
+            depth(~is_drone), "km", "deepest reach of a missile (range less its standoff)", "km"
         ),
         "deeper": Quantity(
             max_drone > max_missile,
@@ -941,12 +938,6 @@ def _reach_numbers(r: DronesResult) -> dict[str, Quantity]:
             deep_drone > deep_missile,
             "",
             "the best drone reaches more deep targets than the best missile",
-            "flag",
-        ),
-        "line_from_later": Quantity(
-            line_date > r.as_of,
-            "",
-            "no front line dated by the as-of date: distances use a later line",
             "flag",
         ),
         "line_date": Quantity(line_date.isoformat(), "", "date of the line used", "date"),

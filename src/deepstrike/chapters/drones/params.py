@@ -159,13 +159,6 @@ class DronesParams(ChapterParams):
         ge=0.0,
         le=1000.0,
     )
-    launch_depth_km: float = _field(
-        50.0,
-        "Launch positions lie this far behind the edge of Ukrainian-held ground",
-        "km",
-        ge=0.0,
-        le=500.0,
-    )
     hard_target_share: float = _field(
         0.3, "Share of aim points that are hardened", "share", ge=0.0, le=1.0
     )

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from deepstrike.chapters.pattern.model import DELAY_LABELS
 from deepstrike.figures import PALETTE, STAGE_COLOURS
 
 
@@ -198,3 +199,8 @@ def refusal_table(result: Any) -> pd.DataFrame:
             "basis": "first refusal date rests on",
         }
     )
+
+
+def delays(result: Any) -> go.Figure:
+    """The delay chart of a Pattern result."""
+    return delay_chart(result.summary, DELAY_LABELS, result.threshold_days, result.systems)

@@ -20,4 +20,5 @@ CHAPTER = Chapter(
     ),
     analyse=analyse,
     key_numbers=key_numbers,
+    shared=("launch",),
 )

@@ -104,7 +104,7 @@ def _strike_note(row: pd.Series) -> str:
 
 def map_figure(
     reached: pd.DataFrame,
-    line: tuple[np.ndarray, np.ndarray],
+    parts: list[np.ndarray],
     rings_km: dict[str, float],
     standoff_km: float,
     in_range_column: str,
@@ -115,10 +115,9 @@ def map_figure(
     fig = go.Figure()
     lats = np.arange(LAT_RANGE[0] - 1, LAT_RANGE[1] + 1, grid_step_deg)
     lons = np.arange(LON_RANGE[0] - 1, LON_RANGE[1] + 1, grid_step_deg)
-    grid = geo.distance_grid_km(lats, lons, *line)
-    # Bands are drawn on the Russian-held side only (left of the line as it is stored).
-    glat, glon = np.meshgrid(lats, lons, indexing="ij")
-    russian_side = geo.side_of_line(glat, glon, *line) > 0
+    grid, held = geo.held_grid(lats, lons, parts)
+    # Bands are drawn on Russian-held ground only.
+    russian_side = ~held
     for (label, km), colour in zip(rings_km.items(), RING_COLOURS, strict=False):
         level = max(km - standoff_km, 1.0)
         ring_lat, ring_lon = _ring_xy(geo.contour(grid, lats, lons, level, russian_side))
@@ -132,13 +131,14 @@ def map_figure(
                 hoverinfo="skip",
             )
         )
+    edge_lat, edge_lon = _ring_xy([[tuple(p) for p in part] for part in parts])
     fig.add_trace(
         go.Scattergeo(
-            lat=np.round(line[0], 3),
-            lon=np.round(line[1], 3),
+            lat=edge_lat,
+            lon=edge_lon,
             mode="lines",
             line={"color": "#c00000", "width": 2.5},
-            name="border and front line",
+            name="edge of Ukrainian-held ground (DeepStateMap)",
             hoverinfo="skip",
         )
     )
@@ -258,9 +258,9 @@ def reach_map(result: Any) -> go.Figure:
     names = _names(result)
     return map_figure(
         result.reached,
-        result.line,
+        result.edge["parts"],
         {names[s]: km for s, km in result.ranges.items()},
-        result.params.standoff_km,
+        result.standoff_km,
         result.in_range_column,
         result.launches,
     )

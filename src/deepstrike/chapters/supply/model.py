@@ -17,7 +17,6 @@ WEEKS_PER_MONTH = 52 / 12
 # z-score of the 95th percentile: low/high priors are read as 5th/95th percentiles.
 Z95 = 1.6448536269514722
 PRIOR_COVERAGE = 0.90  # share of a probability prior between its low and high parameters
-LINE_ID = "ua_held_edge"
 ATACMS_PREFIX = "atacms"
 M39_ID, LR_ID, GMLRS_ID = "atacms_m39", "atacms_lr", "gmlrs"
 # The source article: "The longer-range ATACMS reaches 100 km (62 miles)" (claim c09).
@@ -238,39 +237,18 @@ def choose_missile(systems: pd.DataFrame, variant: str) -> tuple[pd.Series | Non
 # ---- reach -------------------------------------------------------------------------------
 
 
-def front_line(front: pd.DataFrame) -> tuple[tuple[np.ndarray, np.ndarray], pd.DataFrame, bool]:
-    """The launch line at the as-of date: (vertices, the rows of that line, from later?).
-
-    `front` holds the rows public at the as-of date. A version of the line counts only when all
-    its vertices were public (a line missing vertices would cut corners). When no version was
-    complete, the earliest complete version in the data is used, and the chapter says so:
-    reach needs some line, and the earliest is the least hindsight.
-    """
-    from deepstrike import data
-
-    everything = data.load_table("front_line")
-    everything = everything[everything["line_id"] == LINE_ID]
-    known = front[front["line_id"] == LINE_ID]
-    size = everything.groupby("valid_from")["seq"].nunique()
-    public = known.groupby("valid_from")["seq"].nunique()
-    complete = [v for v, n in public.items() if n == size.get(v, -1)]
-    later = not complete
-    version = min(size.index) if later else max(complete)
-    rows = everything[everything["valid_from"] == version]
-    return geo.launch_line(rows, LINE_ID), rows, later
-
-
 def reach(
     targets: pd.DataFrame,
-    line: tuple[np.ndarray, np.ndarray],
+    parts: list[np.ndarray],
     standoff_km: float,
     ranges_km: dict[str, float],
 ) -> pd.DataFrame:
-    """Targets with their distance from launch positions (line + standoff) and in-range flags."""
+    """Targets with their distance from launch positions (held ground + standoff) and in-range
+    flags; a target on held ground is at distance 0."""
     out = targets.copy()
-    to_line = geo.distance_to_line_km(out["lat"], out["lon"], *line)
+    to_line = geo.distance_to_held_km(out["lat"], out["lon"], parts) if len(out) else []
     out["line_distance_km"] = to_line
-    out["launch_distance_km"] = to_line + standoff_km
+    out["launch_distance_km"] = out["line_distance_km"] + standoff_km
     for name, km in ranges_km.items():
         out[f"in_{name}"] = out["launch_distance_km"] <= km
     return out
@@ -312,9 +290,8 @@ class SupplyResult:
     launches: pd.DataFrame
     claims: pd.DataFrame  # Russian launch and interception claims with both numbers
     references: pd.DataFrame
-    line: tuple[np.ndarray, np.ndarray]
-    line_rows: pd.DataFrame  # the rows of the line version used
-    line_from_later: bool  # no version was wholly public at the as-of date
+    edge: dict  # the edge of held ground in force on the as-of date (geo.held_edge)
+    standoff_km: float  # of the modelled missile's launcher
     ranges: dict[str, float]  # system id -> central range, for the range bands
     reached: pd.DataFrame
     counts: pd.DataFrame
@@ -352,13 +329,15 @@ def analyse(
         run = simulate(params, unit_cost(missile), seed)
         stats = summary(run, params.interval_pct)
 
-    line, line_rows, later = front_line(tables["front_line"])
+    edge = geo.held_edge(tables["front_line"], as_of)
+    # HIMARS/M270 fire GMLRS and ATACMS alike: one launcher type, one standoff.
+    standoff = params.launch.standoff_km("ground_rocket")
     # Range bands: the modelled missile, plus the shorter systems Ukraine had, if public then.
     public = systems.set_index("system_id")
     bands = [GMLRS_ID, M39_ID] + ([str(missile.name)] if missile is not None else [])
     ids = [s for s in dict.fromkeys(bands) if s in public.index]
     ranges = {s: float(public.loc[s, "range_km_central"]) for s in ids}
-    reached = reach(tables["targets"], line, params.standoff_km, ranges)
+    reached = reach(tables["targets"], edge["parts"], standoff, ranges)
 
     launches = tables["atacms_launches"]
     claims = launches[launches["claimed_by"] == "Russia"].dropna(subset=["launched", "intercepted"])
@@ -374,9 +353,8 @@ def analyse(
         launches=launches,
         claims=claims,
         references=tables["reach_reference"],
-        line=line,
-        line_rows=line_rows,
-        line_from_later=later,
+        edge=edge,
+        standoff_km=standoff,
         ranges=ranges,
         reached=reached,
         counts=counts_in_range(reached, ranges),
@@ -457,7 +435,7 @@ def key_numbers(r: SupplyResult) -> dict[str, Quantity]:
     q["horizon_weeks"] = Quantity(p.horizon_weeks, "weeks", "weeks simulated", "weeks")
     q["interval_pct"] = Quantity(p.interval_pct, "%", "width of the intervals shown", "number")
     q["standoff_km"] = Quantity(
-        p.standoff_km, "km", "launchers behind the line", "km", _digits(p.standoff_km)
+        r.standoff_km, "km", "launchers behind the line", "km", _digits(r.standoff_km)
     )
     q["relocated_beyond"] = Quantity(
         p.relocated_beyond_pct / 100, "", "strike aircraft assumed beyond range", "share"
@@ -629,17 +607,11 @@ def key_numbers(r: SupplyResult) -> dict[str, Quantity]:
         "airbases within the longest range band",
         "count",
     )
-    rows = r.line_rows
-    known_from = rows["known_from"] if "known_from" in rows else rows["valid_from"]
-    q["line_from_later"] = Quantity(
-        r.line_from_later, "", "no line was wholly public at the as-of date", "flag"
-    )
     q["line_date"] = Quantity(
-        rows["valid_from"].max().date().isoformat(), "", "date of the line used", "date"
+        r.edge["valid_from"].date().isoformat(), "", "date of the line used", "date"
     )
-    q["line_known_from"] = Quantity(
-        known_from.max().date().isoformat(), "", "the line used was wholly public from", "date"
-    )
+    # Ukrainian-held ground in Russia (the Kursk salient): airbases in Russia proper are
+    # measured from it too, which the reach tables show.
 
     moved = relocation(len(in_range), n_airbases, p.relocated_beyond_pct)
     report = _latest(r.references, "aircraft_beyond_300km_pct", "refers_to")

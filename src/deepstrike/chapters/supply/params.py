@@ -83,9 +83,6 @@ class SupplyParams(ChapterParams):
         ge=0.01,
         le=0.99,
     )
-    standoff_km: float = _field(
-        20.0, "Launchers stand this far behind the front line or border", "km", ge=0.0, le=150.0
-    )
     relocated_beyond_pct: float = _field(
         90.0,
         "Share of Russian strike aircraft based beyond ATACMS range after relocation",
