@@ -284,3 +284,12 @@ def test_cache_key_covers_only_the_chapters_own_code() -> None:
         assert not any(f.startswith(f"chapters/{o}/") for o in others for f in files)
         assert "summary.py" not in files and "render.py" not in files
         assert not any("/summary/" in f or "/templates/" in f for f in files)
+
+
+def test_no_words_glued_by_template_tags(baseline: build.BuildResult) -> None:
+    # A block tag at the end of a line eats the newline after it: "not all,with".
+    page = re.sub(r"<script.*?</script>", "", _page(baseline), flags=re.S)
+    for para in re.findall(r"<p[^>]*>(.*?)</p>", page, flags=re.S):
+        text = html.unescape(re.sub(r"<[^>]+>", "", para))
+        glued = re.search(r"[a-z][,;:][A-Za-z]|[a-z]\.[A-Z][a-z]", text)
+        assert not glued, text[max(0, glued.start() - 40) : glued.end() + 40]
