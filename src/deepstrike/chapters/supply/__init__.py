@@ -17,6 +17,7 @@ CHAPTER = Chapter(
         "targets",
         "reach_reference",
         "front_line",
+        "pattern_events",
     ),
     analyse=analyse,
     key_numbers=key_numbers,

@@ -152,14 +152,14 @@ def map_figure(
         (False, "#7f7f7f", "target out of range"),
     ):
         part = reached[flags == inside]
-        hover = (
-            "<b>"
-            + part["name"].map(html.escape)
-            + "</b><br>"
-            + part["region"].map(html.escape)
-            + "<br>"
-            + part["launch_distance_km"].map(lambda d: f"{d:,.0f} km from launch positions")
-        )
+        # Built row by row: string arithmetic on an empty column of the new string dtype fails.
+        hover = [
+            f"<b>{html.escape(str(n))}</b><br>{html.escape(str(g))}<br>"
+            f"{d:,.0f} km from launch positions"
+            for n, g, d in zip(
+                part["name"], part["region"], part["launch_distance_km"], strict=True
+            )
+        ]
         fig.add_trace(
             go.Scattergeo(
                 lat=part["lat"].round(3),
@@ -171,8 +171,8 @@ def map_figure(
                 hoverinfo="text",
             )
         )
-    if launches is not None and not launches.empty:
-        located = launches.dropna(subset=["target_lat", "target_lon"])
+    located = launches.dropna(subset=["target_lat", "target_lon"]) if launches is not None else None
+    if located is not None and not located.empty:
         hover = (
             located["date"].dt.strftime("%d %b %Y")
             + ": "
@@ -236,7 +236,8 @@ def stock_fan(result: Any) -> go.Figure:
     """Missiles on hand per week, or a note when no missile was public at the as-of date."""
     if result.run is None:
         return _note_figure(_no_missile(result))
-    title = f"{result.missile['system_name']}: missiles on hand"
+    # The stock pools every ATACMS variant: launches are rarely reported by variant.
+    title = "ATACMS on hand (every variant)"
     return fan_figure(
         model.fan(result.run, result.params.interval_pct), result.params.interval_pct, title
     )
@@ -277,7 +278,7 @@ def estimates_table(result: Any) -> pd.DataFrame:
     # Sources are listed in the appendix; the table names them where the data carry a title.
     source = [c for c in ("source_title", "source_ids") if c in e.columns][:1]
     return e.assign(
-        reported=e["reported_date"].dt.strftime("%Y-%m-%d"),
+        reported=_dates(e["reported_date"]),
         value=e.apply(value, axis=1) if len(e) else pd.Series(dtype=str),
     )[["reported", "quantity", "value", "unit", "description", *source]]
 
@@ -295,3 +296,179 @@ def in_range_table(result: Any) -> pd.DataFrame:
     return inside.assign(distance_km=inside["launch_distance_km"].round().astype(int))[
         ["name", "region", "distance_km"]
     ]
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """Dates as yyyy-mm-dd (an empty column of any type gives an empty column)."""
+    return pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+
+
+def _span(low: float | None, high: float | None) -> str:
+    """'20–28', or '20' when both ends agree; '–' when unknown."""
+    if low is None or high is None or low != low or high != high:
+        return "–"
+    a, b = f"{low:,.0f}", f"{high:,.0f}"
+    return a if a == b else f"{a}–{b}"
+
+
+def deliveries_table(result: Any) -> pd.DataFrame:
+    """Delivery batches on the record at the as-of date: one row per batch, every report of it
+    folded into its range."""
+    b = result.record.batches
+    more = result.params.more_than_pct
+    return pd.DataFrame(
+        {
+            "batch": b["batch"],
+            "variant": b["variant"].fillna("any"),
+            "reported": _dates(b["refers_to"]),
+            "missiles": [_span(lo, hi) for lo, hi in zip(b["low"], b["high"], strict=True)],
+            "how read": [
+                f"'more than {lo:,.0f}': up to {more:g}% more" if o else "as reported"
+                for lo, o in zip(b["low"], b["open_high"], strict=True)
+            ],
+            "reports": b["reports"],
+        }
+    )
+
+
+def launches_table(result: Any) -> pd.DataFrame:
+    """Attacks on the record at the as-of date: one row per attack, its reports folded in."""
+    a = result.record.attacks
+    return pd.DataFrame(
+        {
+            "date": _dates(a["date"]),
+            "target": a["target"],
+            "region": a["region"],
+            "variant": a["variant"].fillna("not reported"),
+            "missiles": [_span(lo, hi) for lo, hi in zip(a["low"], a["high"], strict=True)],
+            "count": np.where(a["counted"], "as reported", "not published: parameter range"),
+            "reports": a["reports"],
+        }
+    )
+
+
+def stock_checks_table(result: Any) -> pd.DataFrame:
+    """Published estimates of the stock beside the stock the record gives for their date."""
+    c = result.stock_checks
+    return pd.DataFrame(
+        {
+            "describes": _dates(c["refers_to"]),
+            "published": _dates(c["reported_date"]),
+            "estimate": c["value"].map(lambda v: f"{v:,.0f}"),
+            "record for that date": [
+                _span(lo, hi) for lo, hi in zip(c["record_low"], c["record_high"], strict=True)
+            ],
+            "label": np.where(c["hindsight"], "hindsight (after the article)", "public then"),
+            "as published": c["description"],
+        }
+    )
+
+
+def interceptions_table(result: Any) -> pd.DataFrame:
+    """Launched and intercepted over the whole record, per account (claims labelled)."""
+    t = result.interceptions
+    return t.assign(share=t["share"].map(lambda s: "–" if s is None else f"{100 * s:.0f}%"))
+
+
+def _rate_label(rate: float) -> str:
+    return f"{rate:g} a week"
+
+
+def two_way_table(result: Any) -> pd.DataFrame:
+    """Median date the stock runs out, by starting stock (rows) and firing rate (columns)."""
+    g = result.grid
+    if g.empty:
+        return pd.DataFrame({"starting stock": []})
+    end = model._week_date(result.as_of, result.run.horizon_weeks)
+    shown = g.assign(
+        when=[
+            f"after {end}" if w != w else model._week_date(result.as_of, w)
+            for w in g["median_week"]
+        ],
+        rate_label=g["rate"].map(_rate_label),
+    )
+    table = shown.pivot(index="stock", columns="rate_label", values="when")
+    table = table[[_rate_label(r) for r in sorted(g["rate"].unique())]]
+    table.index = [f"{s:,.0f} missiles" for s in table.index]
+    table.columns.name = None
+    return table.rename_axis("starting stock").reset_index()
+
+
+def two_way_chart(result: Any) -> go.Figure:
+    """Median week the stock runs out, by starting stock and firing rate together."""
+    g = result.grid
+    if g.empty:
+        return _note_figure(_no_missile(result))
+    horizon = result.run.horizon_weeks
+    stocks, rates = sorted(g["stock"].unique()), sorted(g["rate"].unique())
+    z = (
+        g.assign(week=g["median_week"].fillna(horizon + 1))
+        .pivot(index="stock", columns="rate", values="week")
+        .loc[stocks, rates]
+    )
+    text = [[str(int(w)) if w <= horizon else f">{horizon}" for w in row] for row in z.values]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z.values,
+            x=[_rate_label(r) for r in rates],
+            y=[f"{s:,.0f}" for s in stocks],
+            text=text,
+            texttemplate="%{text}",
+            colorscale="Blues",
+            reversescale=True,
+            zmin=1,
+            zmax=horizon + 1,
+            colorbar={"title": "weeks"},
+            hovertemplate="stock %{y}, %{x}: median week %{text}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": "Median week the stock runs out, by starting stock and firing rate", "x": 0},
+        xaxis={"title": "missiles fired per week", "type": "category"},
+        yaxis={"title": "missiles on hand at the start", "type": "category"},
+        height=380,
+    )
+    return fig
+
+
+def areas_table(result: Any) -> pd.DataFrame:
+    """Airbases within each range band, occupied Ukraine and Russia proper apart."""
+    names = _names(result)
+    columns = {
+        model._short_name(names[s]): f"{model._short_name(names[s])} ({km:,.0f} km)"
+        for s, km in result.ranges.items()
+    }
+    return result.areas.rename(columns=columns | {"mapped": "airbases mapped"})
+
+
+def isw_table(result: Any) -> pd.DataFrame:
+    """ISW's published counts beside ours where they measure the same thing."""
+    rows = []
+    refs = result.references
+    kinds = ["airfields_in_range", "military_objects_in_range"]
+    for _, ref in refs[refs["quantity"].isin(kinds)].iterrows():
+        same = ref["quantity"] == "airfields_in_range"
+        ours = result.isw_ours if same else None
+        at_least = ref["value_high"] != ref["value_high"]
+        rows.append(
+            {
+                "ISW figure": ref["description"],
+                "date": ref["refers_to"].strftime("%Y-%m-%d"),
+                "ISW": f"{'at least ' if at_least else ''}{ref['value_central']:,.0f}",
+                "ours": "–" if ours is None else f"{ours:,.0f}",
+                "comparison": "airbases in Russia within 300 km, from the line of that date"
+                if same
+                else "not compared: this table holds airbases only",
+            }
+        )
+    return pd.DataFrame(rows, columns=["ISW figure", "date", "ISW", "ours", "comparison"])
+
+
+def table_or_note(frame: pd.DataFrame, caption: str, note: str) -> None:
+    """A table, or one sentence where it has no rows."""
+    from deepstrike.figures import empty_note, table
+
+    if frame.empty:
+        empty_note(note)
+    else:
+        table(frame, caption)
