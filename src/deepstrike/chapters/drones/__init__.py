@@ -20,6 +20,8 @@ CHAPTER = Chapter(
         "drone_strikes",
         "refinery_offline",
         "drone_funding",
+        "donor_supply",
+        "raid_outcomes",
     ),
     analyse=analyse,
     key_numbers=key_numbers,

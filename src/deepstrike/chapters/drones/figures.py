@@ -95,8 +95,9 @@ def cpeh_chart(cpeh: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def saturation_chart(curve: pd.DataFrame, raid_size: int) -> go.Figure:
-    """Share of a drone raid getting through against raid size, with the range of the priors."""
+def saturation_chart(curve: pd.DataFrame, record: pd.DataFrame, raid_size: int) -> go.Figure:
+    """Share of a drone raid getting through against raid size: the fitted (or prior) model
+    with its interval, the uncalibrated priors, and the recorded raids (an analogue)."""
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -105,7 +106,7 @@ def saturation_chart(curve: pd.DataFrame, raid_size: int) -> go.Figure:
             fill="toself",
             fillcolor="rgba(31,78,121,0.15)",
             line={"width": 0},
-            name="range of the priors",
+            name="interval of the draws",
             hoverinfo="skip",
         )
     )
@@ -114,11 +115,38 @@ def saturation_chart(curve: pd.DataFrame, raid_size: int) -> go.Figure:
             x=curve["raid_size"],
             y=100 * curve["p_arrive"],
             mode="lines",
-            name="middle of the priors",
+            name="median of the draws",
             line={"color": PALETTE[0], "width": 2.5},
             hovertemplate="raid of %{x} drones: %{y:.0f}% get through<extra></extra>",
         )
     )
+    fig.add_trace(
+        go.Scatter(
+            x=curve["raid_size"],
+            y=100 * curve["prior"],
+            mode="lines",
+            name="uncalibrated priors (median)",
+            line={"color": PALETTE[3], "width": 1.5, "dash": "dash"},
+            hovertemplate="priors, raid of %{x}: %{y:.0f}% get through<extra></extra>",
+        )
+    )
+    if len(record):
+        fig.add_trace(
+            go.Scatter(
+                x=record["n"],
+                y=100 * record["share_through"],
+                mode="markers",
+                name="recorded raids (Russian drones over Ukraine: an analogue)",
+                marker={"color": PALETTE[1], "size": 9, "symbol": "diamond"},
+                hovertext=[
+                    html.escape(f"{d:%d %b %Y}: {n} drones, {s} shot down, {lo} lost to EW")
+                    for d, n, s, lo in zip(
+                        record["date"], record["n"], record["downed"], record["lost"], strict=True
+                    )
+                ],
+                hovertemplate="%{hovertext}<br>%{y:.0f}% got through<extra></extra>",
+            )
+        )
     fig.add_trace(
         go.Scatter(
             x=[raid_size, raid_size],
@@ -131,13 +159,68 @@ def saturation_chart(curve: pd.DataFrame, raid_size: int) -> go.Figure:
     )
     fig.update_layout(
         title={"text": "Saturation: share of a drone raid that gets through", "x": 0},
-        height=400,
+        height=420,
         legend={"y": -0.3},
-        margin={"b": 110},
+        margin={"b": 130},
         xaxis={"type": "log", "title": "drones in one raid (log scale)"},
         yaxis={"title": "% getting through", "range": [0, 100]},
     )
     return fig
+
+
+def band_chart(bands: pd.DataFrame, cpeh: pd.DataFrame, hardness: str = "soft") -> go.Figure:
+    """Cost per effective hit per depth band: every system that reaches the band (log scale)."""
+    soft = cpeh[cpeh["hardness"] == hardness].set_index("system_id")
+    fig = go.Figure()
+    rows = bands[bands["hardness"] == hardness]
+    labels = []
+    for cls, colour, name in (
+        ("drone", PALETTE[2], "drones"),
+        ("missile", PALETTE[3], "missiles and rockets"),
+    ):
+        xs, ys, lo, hi, hover, symbols = [], [], [], [], [], []
+        for r in rows.itertuples():
+            for sid in r.system_ids:
+                s = soft.loc[sid]
+                if (s["system_class"] == "drone") != (cls == "drone"):
+                    continue
+                label = f"{r.band} · {s['system_name'].split(' (')[0]}"
+                labels.append(label)
+                ys.append(label)
+                xs.append(s["median_usd"])
+                lo.append(s["median_usd"] - s["low_usd"])
+                hi.append(s["high_usd"] - s["median_usd"])
+                symbols.append("circle" if s["cost_from"] == "data" else "circle-open")
+                hover.append(
+                    f"<b>{html.escape(label)}</b><br>median {_usd(s['median_usd'])} "
+                    f"({_usd(s['low_usd'])}–{_usd(s['high_usd'])}); cost from "
+                    f"{html.escape(s['cost_from'])}; {html.escape(s['supply'])}"
+                )
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="markers",
+                name=name,
+                marker={"color": colour, "size": 10, "symbol": symbols},
+                error_x={"type": "data", "array": hi, "arrayminus": lo, "width": 0},
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    order = [lab for b in BAND_LABELS for lab in labels if lab.startswith(f"{b} ·")]
+    fig.update_layout(
+        title={
+            "text": f"Cost per effective hit by depth band, {hardness} targets "
+            "(median and interval; open: unit cost from a prior)",
+            "x": 0,
+        },
+        height=180 + 24 * len(order),
+        xaxis={"type": "log", "title": "US dollars per effective hit (log scale)"},
+        yaxis={"categoryorder": "array", "categoryarray": order[::-1], "automargin": True},
+        legend={"y": -0.15, "orientation": "h"},
+    )
+    return _note_if_empty(fig, not order, "system that reaches a target")
 
 
 def reach_curve_chart(curve: pd.DataFrame, systems: pd.DataFrame) -> go.Figure:
@@ -237,6 +320,7 @@ def reach_band_chart(reach: pd.DataFrame, bands: tuple[str, ...] = BAND_LABELS) 
 def budget_mix_chart(sweep: pd.DataFrame, budget_usd: float) -> go.Figure:
     """Spend share per system in the optimal mix against the monthly budget (stacked, log x)."""
     fig = go.Figure()
+    sweep = sweep[sweep["supply"] == "built"]
     pivot = sweep.pivot_table(index="budget_usd", columns="system_name", values="spend_share_pct")
     pivot = pivot.loc[:, pivot.max() > 0.5]
     classes = sweep.drop_duplicates("system_name").set_index("system_name")["system_class"]
@@ -266,7 +350,8 @@ def budget_mix_chart(sweep: pd.DataFrame, budget_usd: float) -> go.Figure:
     )
     fig.update_layout(
         title={
-            "text": "Budget mix that maximises effective hits: share of spend by system",
+            "text": "Budget mix that maximises effective hits: share of spend by system "
+            "(what Ukraine builds; donated missiles come on top)",
             "x": 0,
         },
         height=470,
@@ -394,6 +479,83 @@ def cpeh_table(result: Any) -> pd.DataFrame:
             "unit_cost": "unit cost, USD thousand (median)",
             "cost_from": "cost from",
             "payload_from": "payload from",
+        }
+    )
+
+
+def ledger_table(result: Any) -> pd.DataFrame:
+    """Every system with data: compared (bands it reaches) or left out, with the reason."""
+    led = result.ledger
+    return pd.DataFrame(
+        {
+            "system": led["name"],
+            "status": led["status"],
+            "bands reached": [", ".join(b) for b in led["bands"]],
+            "reason left out": led["reason"],
+            "unit cost from": led["cost_from"].fillna(""),
+            "warhead from": led["payload_from"].fillna(""),
+            "supply": led["supply"].fillna(""),
+        }
+    )
+
+
+def caps_table(result: Any) -> pd.DataFrame:
+    """Monthly supply per production class and donated group: range and where it comes from."""
+    caps = result.caps_table
+    record = caps["record_per_month"].map(lambda v: "" if v is None or v != v else f"{v:,.0f}")
+    return pd.DataFrame(
+        {
+            "supply group": caps["cap_group"],
+            "supplied by": caps["supply"].map({"built": "Ukraine builds", "donated": "donors"}),
+            "low a month": caps["low"].round(0).astype(int),
+            "central": caps["central"].round(0).astype(int),
+            "high": caps["high"].round(0).astype(int),
+            "from": caps["basis"].map(
+                {
+                    "statement": "statements (claims)",
+                    "prior": "stated prior",
+                    "none": "no statement",
+                }
+            ),
+            "statements": [", ".join(s) for s in caps["statements"]],
+            "reported deliveries a month": record,
+        }
+    )
+
+
+def raid_table(result: Any) -> pd.DataFrame:
+    """The recorded raids beside the model's share getting through (analogue: Ukraine's record)."""
+    rec = result.air.record
+    if rec.empty:
+        return pd.DataFrame(columns=["date", "drones", "shot down", "lost to EW", "got through"])
+    pct = result.params.interval_pct
+    return pd.DataFrame(
+        {
+            "date": rec["date"].dt.strftime("%Y-%m-%d"),
+            "drones (in the defended airspace)": rec["n"],
+            "shot down": rec["downed"],
+            "lost to EW": rec["lost"],
+            "got through (reported)": (100 * rec["share_through"]).round(0).astype(int).astype(str)
+            + "%",
+            f"model, {pct:g}% interval": (100 * rec["model_low"]).round(0).astype(int).astype(str)
+            + "–"
+            + (100 * rec["model_high"]).round(0).astype(int).astype(str)
+            + "%",
+            "claim by": rec["claimed_by"],
+        }
+    )
+
+
+def beyond_table(result: Any) -> pd.DataFrame:
+    """Targets no public system reaches, listed apart."""
+    b = result.beyond
+    return pd.DataFrame(
+        {
+            "target": b["name"],
+            "type": b["target_type"],
+            "region": b["region"],
+            "km from the line": b["line_distance_km"].round(0).astype(int),
+            "deep target": b["deep"].map({True: "yes", False: ""}),
         }
     )
 

@@ -1,85 +1,131 @@
-"""Drone alternatives: cost per effective hit, saturation, reach by depth, budget mix (LP)."""
+"""Drone alternatives: cost per effective hit by depth band, saturation, reach, budget mix.
+
+Cost per effective hit = unit cost / (P(arrive) x P(hit) x P(effect)), per Monte Carlo draw.
+P(arrive) of a drone has an area component (a share of the raid lost to electronic warfare,
+whatever the raid's size) and an engagement component (the defence engages at most a number of
+weapons per raid and kills an engaged one with some probability); both are fitted to published
+raid outcomes (Ukraine's record against Russian drones: an analogue). Systems are compared per
+depth band, among those that reach the band; the budget LP buys only what Ukraine builds, and
+donated missiles come on top as a supply limit.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import optimize, special, stats
 from scipy.optimize import linprog
 
 from deepstrike import geo
-from deepstrike.chapters.drones.params import DronesParams
+from deepstrike.chapters.drones.params import DONATED_GROUPS, DronesParams
 from deepstrike.language import Quantity
 
-# Depth bands (km from the edge of Ukrainian-held ground): border zone, operational depth,
-# ATACMS-class depth, Moscow/Volga depth, and beyond 1,000 km (Tatarstan, Urals).
-DEPTH_BANDS_KM = (0.0, 100.0, 300.0, 500.0, 1000.0, float("inf"))
-# "Deep" targets lie at least this far from the line: beyond the long-range ATACMS' reach.
-DEEP_KM = 300.0
-BAND_LABELS = ("0-100 km", "100-300 km", "300-500 km", "500-1,000 km", "over 1,000 km")
+# Depth bands (km from the edge of Ukrainian-held ground): GMLRS depth, ATACMS/Storm Shadow
+# depth, the drones' Moscow/Volga depth, and beyond 1,000 km (Tatarstan, the Urals, the Arctic).
+DEPTH_BANDS_KM = (0.0, 80.0, 300.0, 1000.0, math.inf)
+BAND_KEYS = ("near", "mid", "deep", "far")
+BAND_LABELS = ("0–80 km", "80–300 km", "300–1,000 km", "1,000+ km")
+# "Deep targets": refineries, Moscow's airports and strategic bomber bases (data/deep_targets).
+DEEP_TYPES = ("refinery", "airport", "bomber_base")
 HARDNESS = ("soft", "hard")
-# Drones with a central range of at least this many km count against the long-range
-# production figures; shorter ones against the medium-range figures.
+# Propeller drones with a central range of at least this many km count against the long-range
+# production statements, shorter ones against the medium-range statements.
 LONG_RANGE_KM = 1000.0
-DRONE_CAP_GROUPS = ("long_range", "medium_range")
+DRONE_CLASSES = ("long_range", "medium_range")
+# Jet missile-drones and Ukrainian-made cruise missiles share one production class.
+BUILT_MISSILE_CLASS = "missile_drone"
+BUILT_CLASSES = (*DRONE_CLASSES, BUILT_MISSILE_CLASS)
+CLASS_WORDS = {
+    "long_range": "drones of 1,000 km or more",
+    "medium_range": "drones of hundreds of km",
+    "missile_drone": "missiles and missile-drones",
+}
+KIND_WORDS = {
+    "capacity": "capacity claim",
+    "plan": "plan",
+    "target": "target",
+    "actual": "reported output",
+}
+DELIVERED = ("delivered_batch", "delivered_total")
 # Budgets of the sweep that shows how the mix shifts (USD per month).
 SWEEP_BUDGETS_USD = np.geomspace(5e6, 2e9, 25)
 # Largest raid of the saturation curve.
 SATURATION_RAID_MAX = 400
-# Missiles take a share of a budget when they get more than this % of its spending.
+# Built missiles take a share of a budget when they get more than this % of its spending.
 ENTERS_PCT = 0.5
-# A stated judgment, not a computation: the interception, accuracy and effect priors are
-# analogues (Russian weapons against Ukraine's defences), not measurements over Russia.
+# Fewest raids with published outcomes for the fit; below it the priors stand.
+MIN_RAIDS = 3
+# Grid of the engagement fit: mean kill probability of an engaged drone, and capacity points
+# (log-spaced between the prior's bounds).
+KILL_GRID = np.linspace(0.005, 0.995, 100)
+CAPACITY_POINTS = 100
+# A record with no spread beyond the binomial would drive a beta-binomial's concentration to
+# infinity; this cap keeps the raid-to-raid draws a distribution.
+MAX_CONCENTRATION = 1e4
+# A tiny price on spending in the LP objective: among the mixes with the most hits, the one that
+# spends least (free donated weapons first, no money on hits a band cannot take).
+SPEND_PENALTY_PER_USD = 1e-12
+# A stated judgment, not a computation: the interception, accuracy and effect inputs are
+# analogues (Russian weapons against Ukraine's defences) or priors, not measurements over Russia.
 CONFIDENCE = "low"
 
 
 # ---- systems -----------------------------------------------------------------------------
 
 
-def missile_caps(p: DronesParams) -> dict[str, float]:
-    """Monthly supply of each missile with a cap parameter (see params.DRONE_CAPPED_MISSILES)."""
-    return {
-        "atacms_lr": p.cap_atacms_per_month,
-        "atacms_m39": p.cap_atacms_per_month,
-        "storm_shadow": p.cap_storm_shadow_per_month,
-        "gmlrs": p.cap_gmlrs_per_month,
-    }
+def prepare_systems(strike: pd.DataFrame, p: DronesParams, donated: set[str]) -> pd.DataFrame:
+    """The chosen systems that are public, with flight profile, priors, supply and cap group.
 
-
-def prepare_systems(strike_systems: pd.DataFrame, p: DronesParams) -> pd.DataFrame:
-    """The chosen systems that are public, with a flight profile and drone priors filled in.
-
-    A drone whose unit cost or payload is unpublished gets the stated prior; a missile needs
-    both published. Chosen systems missing from `strike_systems` (not yet public on the as-of
-    date) are left out here and listed by the chapter.
+    A value a source does not give comes from a stated prior, listed by the chapter: propeller
+    drones from the drone prior, missiles, rockets and jet missile-drones from the missile prior.
+    `donated` names the systems donors supply (data/donor_supply.csv); the others Ukraine builds.
     """
     order = {s: i for i, s in enumerate(p.systems)}
-    chosen = strike_systems[strike_systems["system_id"].isin(p.systems)].copy()
+    chosen = strike[strike["system_id"].isin(p.systems)].copy()
     chosen = chosen.sort_values("system_id", key=lambda s: s.map(order)).reset_index(drop=True)
-    is_drone = chosen["system_class"] == "drone"
+    ids = chosen["system_id"]
+    propeller = ((chosen["system_class"] == "drone") & ~ids.isin(p.jet_drones)).to_numpy()
     chosen["profile"] = np.where(
-        is_drone,
+        propeller,
         "drone",
-        np.where(chosen["system_id"].isin(p.ballistic_systems), "ballistic", "cruise"),
+        np.where(ids.isin(p.ballistic_systems), "ballistic", "cruise"),
     )
-    no_cost = chosen["unit_cost_usd_central"].isna()
-    no_payload = chosen["payload_kg_central"].isna()
-    missing_missile = (~is_drone) & (no_cost | no_payload)
-    if missing_missile.any():
-        names = ", ".join(chosen.loc[missing_missile, "system_id"])
-        raise ValueError(f"missiles need a published cost and payload: {names}")
-    chosen["cost_from"] = np.where(no_cost, "prior", "data")
-    chosen["payload_from"] = np.where(no_payload, "prior", "data")
-    prior_cost = (p.drone_cost_usd_low, p.drone_cost_usd_mode, p.drone_cost_usd_high)
-    lo_p, hi_p = p.drone_payload_kg_low, p.drone_payload_kg_high
-    prior_payload = (lo_p, (lo_p + hi_p) / 2, hi_p)
-    for col, value in zip(("low", "central", "high"), prior_cost, strict=True):
-        chosen.loc[no_cost, f"unit_cost_usd_{col}"] = value
-    for col, value in zip(("low", "central", "high"), prior_payload, strict=True):
-        chosen.loc[no_payload, f"payload_kg_{col}"] = value
+    priors = {
+        "unit_cost_usd": (
+            (p.drone_cost_usd_low, p.drone_cost_usd_mode, p.drone_cost_usd_high),
+            (p.missile_cost_usd_low, p.missile_cost_usd_mode, p.missile_cost_usd_high),
+            "cost_from",
+        ),
+        "payload_kg": (
+            (
+                p.drone_payload_kg_low,
+                (p.drone_payload_kg_low + p.drone_payload_kg_high) / 2,
+                p.drone_payload_kg_high,
+            ),
+            (
+                p.missile_payload_kg_low,
+                (p.missile_payload_kg_low + p.missile_payload_kg_high) / 2,
+                p.missile_payload_kg_high,
+            ),
+            "payload_from",
+        ),
+    }
+    for stem, (drone_prior, missile_prior, flag) in priors.items():
+        missing = chosen[f"{stem}_central"].isna().to_numpy()
+        chosen[flag] = np.where(
+            missing, np.where(propeller, "drone prior", "missile prior"), "data"
+        )
+        for col, d, m in zip(("low", "central", "high"), drone_prior, missile_prior, strict=True):
+            chosen.loc[missing & propeller, f"{stem}_{col}"] = d
+            chosen.loc[missing & ~propeller, f"{stem}_{col}"] = m
+        # A source that gives a central figure only: its ends are that figure.
+        for col in ("low", "high"):
+            chosen[f"{stem}_{col}"] = chosen[f"{stem}_{col}"].fillna(chosen[f"{stem}_central"])
     # A single published cost is one point, not a range: widen it by the stated spread.
     spread = p.cost_spread_pct / 100
     chosen["unit_cost_usd_low"] = np.minimum(
@@ -88,12 +134,23 @@ def prepare_systems(strike_systems: pd.DataFrame, p: DronesParams) -> pd.DataFra
     chosen["unit_cost_usd_high"] = np.maximum(
         chosen["unit_cost_usd_high"], chosen["unit_cost_usd_central"] * (1 + spread)
     )
-    chosen["cap_group"] = np.where(
-        is_drone,
-        np.where(chosen["range_km_central"] >= LONG_RANGE_KM, *DRONE_CAP_GROUPS),
-        chosen["system_id"],
+    is_donated = ids.isin(donated).to_numpy()
+    unknown = sorted(set(ids[is_donated]) - set(DONATED_GROUPS))
+    if unknown:
+        raise ValueError(f"donated systems without a supply prior: {', '.join(unknown)}")
+    chosen["supply"] = np.where(is_donated, "donated", "built")
+    long_range = chosen["range_km_central"].to_numpy() >= LONG_RANGE_KM
+    chosen["cap_group"] = np.select(
+        [is_donated, propeller & long_range, propeller],
+        [ids.map(DONATED_GROUPS).fillna("").to_numpy(), "long_range", "medium_range"],
+        BUILT_MISSILE_CLASS,
     )
     return chosen
+
+
+def _uniform(rng: np.random.Generator, low: float, high: float, size: int) -> np.ndarray:
+    """Uniform draws between low and high; equal ends (0.0 and -0.0 included) give that value."""
+    return low + (high - low) * rng.random(size)
 
 
 def _triangular(rng: np.random.Generator, low, mode, high, size) -> np.ndarray:  # noqa: ANN001
@@ -107,18 +164,192 @@ def _triangular(rng: np.random.Generator, low, mode, high, size) -> np.ndarray: 
     return np.where(high > low, out, low)
 
 
-# ---- Monte Carlo -------------------------------------------------------------------------
+# ---- air defence: area (electronic warfare) and engagement components ----------------------
 
 
-def p_arrive(p_kill: Any, raid_size: Any, capacity: Any) -> np.ndarray:
-    """Share of a raid that gets through a defence engaging at most `capacity` weapons per raid.
+def p_arrive(p_kill: Any, raid_size: Any, capacity: Any, ew_loss: Any = 0.0) -> np.ndarray:
+    """Share of a raid that gets through: an area component and an engagement component.
 
-    Each engaged weapon is killed with probability p_kill; weapons beyond the capacity are not
-    engaged (saturation). Expected leakers / raid size = 1 - p_kill * min(1, capacity / raid).
+    A share `ew_loss` of the raid is lost to electronic warfare over the defended area, whatever
+    the raid's size. Of the rest, the defence engages at most `capacity` weapons and kills each
+    engaged one with probability `p_kill`; weapons beyond the capacity are not engaged
+    (saturation). Share through = (1 - ew) x (1 - p_kill x min(1, capacity / ((1 - ew) raid))).
     """
+    ew = np.asarray(ew_loss, float)
     raid = np.maximum(np.asarray(raid_size, float), 1.0)
-    engaged = np.minimum(1.0, np.asarray(capacity, float) / raid)
-    return 1.0 - np.asarray(p_kill, float) * engaged
+    flying = np.maximum((1.0 - ew) * raid, 1e-9)
+    engaged = np.minimum(1.0, np.asarray(capacity, float) / flying)
+    return (1.0 - ew) * (1.0 - np.asarray(p_kill, float) * engaged)
+
+
+@dataclass
+class AirDefence:
+    """Draws of the drone air-defence components, and where they come from."""
+
+    calibrated: bool
+    why: str  # "record", "switched off" or "too few raids"
+    ew: np.ndarray  # share of a drone raid lost to electronic warfare, per draw
+    p_kill: np.ndarray  # chance an engaged drone is shot down, per draw
+    capacity: np.ndarray  # weapons engaged per raid at most, per draw
+    record: pd.DataFrame  # the raids with published outcomes, with the model's check
+
+
+def raid_record(raids: pd.DataFrame) -> pd.DataFrame:
+    """Raids whose defender published launched, shot down and lost counts (Ukraine's record).
+
+    Drones that left the defended airspace (or were still airborne at the report) are taken out
+    of the raid; the rest were shot down, lost to electronic warfare, or got through.
+    """
+    ua = raids[raids["defender"] == "Ukraine"].copy()
+    left = ua["drones_left_airspace"].fillna(0).astype(float)
+    ua["n"] = (ua["drones_launched"].astype(float) - left).clip(lower=0).astype(int)
+    ua["lost"] = ua["drones_lost_ew"].astype(int)
+    ua["downed"] = ua["drones_downed"].astype(int)
+    ua["through"] = (ua["n"] - ua["lost"] - ua["downed"]).clip(lower=0)
+    ua = ua[ua["n"] > 0].reset_index(drop=True)
+    ua["share_ew"] = ua["lost"] / ua["n"]
+    flying = (ua["n"] - ua["lost"]).clip(lower=1)
+    ua["share_downed_of_flying"] = ua["downed"] / flying
+    ua["share_through"] = ua["through"] / ua["n"]
+    return ua
+
+
+def fit_beta_binomial(k: np.ndarray, n: np.ndarray) -> tuple[float, float]:
+    """Maximum-likelihood beta-binomial (a, b): a mean share and its raid-to-raid spread."""
+    k, n = np.asarray(k, float), np.asarray(n, float)
+    mean = float(np.clip(k.sum() / max(n.sum(), 1.0), 1e-3, 1 - 1e-3))
+
+    def nll(theta: np.ndarray) -> float:
+        a, b = np.exp(theta)
+        return float(-stats.betabinom.logpmf(k, n, a, b).sum())
+
+    start = np.log([mean * 10.0, (1 - mean) * 10.0])
+    res = optimize.minimize(nll, start, method="Nelder-Mead", options={"maxiter": 4000})
+    a, b = np.exp(res.x)
+    total = min(float(a + b), MAX_CONCENTRATION)
+    share = float(a / (a + b))
+    return share * total, (1 - share) * total
+
+
+def engagement_posterior(
+    downed: np.ndarray, flying: np.ndarray, kappa: float, capacity_bounds: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Posterior weights over (mean kill probability, capacity per raid) from the raid record.
+
+    Shot down ~ BetaBinomial(min(flying, capacity), mu x kappa, (1 - mu) x kappa) per raid, with
+    a flat prior on mu and a log-uniform prior on the capacity between its stated bounds: a
+    raid that shot down N drones rules out any capacity below N.
+    """
+    caps = np.geomspace(capacity_bounds[0], capacity_bounds[1], CAPACITY_POINTS)
+    engaged = np.minimum(flying[None, :], np.floor(caps)[:, None])  # capacity x raid
+    a = (KILL_GRID * kappa)[:, None, None]
+    b = ((1 - KILL_GRID) * kappa)[:, None, None]
+    k, n = downed[None, None, :], engaged[None, :, :]
+    # The beta-binomial log-pmf written out (scipy.special), vectorised over the whole grid; a
+    # capacity below what a raid shot down is impossible.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ll = (
+            special.gammaln(n + 1)
+            - special.gammaln(k + 1)
+            - special.gammaln(np.maximum(n - k, 0) + 1)
+            + special.betaln(k + a, np.maximum(n - k, 0) + b)
+            - special.betaln(a, b)
+        )
+    ll = np.where(k <= n, ll, -np.inf).sum(axis=2)
+    if not np.isfinite(ll).any():
+        # No capacity within the prior's bounds explains the record: keep the largest.
+        ll = np.full_like(ll, -np.inf)
+        ll[:, -1] = 0.0
+    w = np.exp(ll - ll.max())
+    return KILL_GRID, caps, w / w.sum()
+
+
+def _prior_air(p: DronesParams, rng: np.random.Generator, draws: int) -> tuple[np.ndarray, ...]:
+    ew = _uniform(rng, p.ew_loss_low, p.ew_loss_high, draws)
+    kill = _uniform(rng, p.p_kill_drone_low, p.p_kill_drone_high, draws)
+    lo, hi = np.log(p.defender_capacity_low), np.log(p.defender_capacity_high)
+    capacity = np.exp(_uniform(rng, lo, hi, draws))
+    return ew, kill, capacity
+
+
+def _calibrated_air(
+    record: pd.DataFrame, p: DronesParams, rng: np.random.Generator, draws: int
+) -> tuple[np.ndarray, ...]:
+    n, lost, downed = (record[c].to_numpy(float) for c in ("n", "lost", "downed"))
+    flying = n - lost
+    a_ew, b_ew = fit_beta_binomial(lost, n)
+    a_k, b_k = fit_beta_binomial(downed, flying)
+    kappa = a_k + b_k
+    mu, caps, w = engagement_posterior(
+        downed, flying, kappa, (p.defender_capacity_low, p.defender_capacity_high)
+    )
+    cell = rng.choice(w.size, size=draws, p=w.ravel())
+    i_mu, i_cap = np.unravel_index(cell, w.shape)
+    # Spread each draw within its grid cell, so the draws are not lumped on grid points.
+    half_mu = (mu[1] - mu[0]) / 2
+    half_log = (np.log(caps[-1]) - np.log(caps[0])) / (2 * max(len(caps) - 1, 1))
+    mean_kill = np.clip(mu[i_mu] + rng.uniform(-half_mu, half_mu, draws), 1e-4, 1 - 1e-4)
+    capacity = np.clip(
+        caps[i_cap] * np.exp(rng.uniform(-half_log, half_log, draws)),
+        p.defender_capacity_low,
+        p.defender_capacity_high,
+    )
+    # A new raid varies like the recorded ones: kill probability and EW share per raid.
+    kill = rng.beta(mean_kill * kappa, (1 - mean_kill) * kappa)
+    ew = rng.beta(a_ew, b_ew, draws)
+    return ew, kill, capacity
+
+
+def check_record(
+    record: pd.DataFrame,
+    ew: np.ndarray,
+    kill: np.ndarray,
+    capacity: np.ndarray,
+    rng: np.random.Generator,
+    interval_pct: float,
+) -> pd.DataFrame:
+    """The model's share getting through for each recorded raid, beside what was reported."""
+    out = record.copy()
+    lo_q, hi_q = (100 - interval_pct) / 2, 100 - (100 - interval_pct) / 2
+    cols: dict[str, list[float]] = {"model_low": [], "model_median": [], "model_high": []}
+    for r in record.itertuples():
+        lost = rng.binomial(r.n, np.clip(ew, 0, 1))
+        flying = r.n - lost
+        engaged = np.minimum(flying, np.floor(capacity)).astype(int)
+        downed = rng.binomial(engaged, np.clip(kill, 0, 1))
+        share = (flying - downed) / r.n
+        lo, med, hi = np.percentile(share, [lo_q, 50, hi_q])
+        cols["model_low"].append(float(lo))
+        cols["model_median"].append(float(med))
+        cols["model_high"].append(float(hi))
+    for name, values in cols.items():
+        out[name] = np.asarray(values, float)
+    if len(out):
+        out["inside"] = (out["share_through"] >= out["model_low"] - 1e-12) & (
+            out["share_through"] <= out["model_high"] + 1e-12
+        )
+    else:
+        out["inside"] = pd.Series(dtype=bool)
+    return out
+
+
+def air_defence(raids: pd.DataFrame, p: DronesParams, seed: int, calibrate: bool | None = None):
+    """Drone air-defence draws: fitted to the raid record when it is public and asked for."""
+    rng = np.random.default_rng([seed, 7])
+    record = raid_record(raids)
+    wanted = (p.air_defence_inputs == "record") if calibrate is None else calibrate
+    use = wanted and len(record) >= MIN_RAIDS
+    if use:
+        ew, kill, capacity = _calibrated_air(record, p, rng, p.draws)
+        why = "record"
+    else:
+        ew, kill, capacity = _prior_air(p, rng, p.draws)
+        why = "switched off" if not wanted else "too few raids"
+    checked = check_record(record, ew, kill, capacity, rng, p.interval_pct)
+    return AirDefence(bool(use), why, ew, kill, capacity, checked)
+
+
+# ---- Monte Carlo of cost per effective hit ------------------------------------------------
 
 
 def p_effect(payload_kg: np.ndarray, kg_scale: np.ndarray) -> np.ndarray:
@@ -148,17 +379,17 @@ class DroneRun:
         return self.cost.shape[1]
 
 
-def simulate(systems: pd.DataFrame, p: DronesParams, seed: int) -> DroneRun:
+def simulate(systems: pd.DataFrame, p: DronesParams, air: AirDefence, seed: int) -> DroneRun:
     """Cost per effective hit = unit cost / (P(arrive) x P(hit) x P(effect)), per draw.
 
-    Uncertain inputs: unit cost and payload (triangular over low/central/high), the kill
-    probability per engagement by flight profile, the hit probability (drone or missile), the
-    defender's engagements per raid, and the payload scales of soft and hard targets. Defender
-    capacity and target scales are common to all systems in a draw (common random numbers), so
-    systems are compared under the same conditions.
+    Uncertain inputs: unit cost and payload (triangular over low/central/high), the drone air
+    defence (`air`: fitted or prior), the kill probability of an engaged missile by flight
+    profile, the hit probability (drone or missile), and the payload scales of soft and hard
+    targets. The air defence and the target scales are common to all systems in a draw (common
+    random numbers), so systems are compared under the same conditions.
     """
     rng = np.random.default_rng(seed)
-    n, draws = len(systems), p.draws
+    n, draws = len(systems), len(air.ew)
     cost = _triangular(
         rng,
         systems["unit_cost_usd_low"],
@@ -175,26 +406,27 @@ def simulate(systems: pd.DataFrame, p: DronesParams, seed: int) -> DroneRun:
     )
     u_kill = rng.random((n, draws))
     u_hit = rng.random((n, draws))
-    capacity = rng.uniform(p.defender_capacity_low, p.defender_capacity_high, draws)
     scales = {
-        "soft": rng.uniform(p.kg_soft_low, p.kg_soft_high, draws),
-        "hard": rng.uniform(p.kg_hard_low, p.kg_hard_high, draws),
+        "soft": _uniform(rng, p.kg_soft_low, p.kg_soft_high, draws),
+        "hard": _uniform(rng, p.kg_hard_low, p.kg_hard_high, draws),
     }
     kill = {
-        "drone": (p.p_kill_drone_low, p.p_kill_drone_high),
+        "drone": (0.0, 0.0),  # drones: from the air-defence draws
         "cruise": (p.p_kill_cruise_low, p.p_kill_cruise_high),
         "ballistic": (p.p_kill_ballistic_low, p.p_kill_ballistic_high),
     }
     profile = systems["profile"].to_numpy()
-    is_drone = profile == "drone"
+    is_drone = (profile == "drone")[:, None]
+    propeller = (systems["system_class"] == "drone").to_numpy()
     kill_lo = np.array([kill[x][0] for x in profile], float)[:, None]
     kill_hi = np.array([kill[x][1] for x in profile], float)[:, None]
-    hit_lo = np.where(is_drone, p.p_hit_drone_low, p.p_hit_missile_low)[:, None]
-    hit_hi = np.where(is_drone, p.p_hit_drone_high, p.p_hit_missile_high)[:, None]
-    raid = np.where(is_drone, p.raid_size_drone, p.salvo_size_missile)[:, None]
-    p_kill = kill_lo + (kill_hi - kill_lo) * u_kill
+    hit_lo = np.where(propeller, p.p_hit_drone_low, p.p_hit_missile_low)[:, None]
+    hit_hi = np.where(propeller, p.p_hit_drone_high, p.p_hit_missile_high)[:, None]
+    raid = np.where(is_drone[:, 0], p.raid_size_drone, p.salvo_size_missile)[:, None]
+    p_kill = np.where(is_drone, air.p_kill[None, :], kill_lo + (kill_hi - kill_lo) * u_kill)
+    ew = np.where(is_drone, air.ew[None, :], 0.0)
     p_hit = hit_lo + (hit_hi - hit_lo) * u_hit
-    p_arr = p_arrive(p_kill, raid, capacity[None, :])
+    p_arr = p_arrive(p_kill, raid, air.capacity[None, :], ew)
     p_eff = {h: p_effect(payload, scales[h][None, :]) for h in HARDNESS}
     with np.errstate(divide="ignore"):
         cpeh = {h: cost / (p_arr * p_hit * p_eff[h]) for h in HARDNESS}
@@ -202,8 +434,10 @@ def simulate(systems: pd.DataFrame, p: DronesParams, seed: int) -> DroneRun:
 
 
 def quantiles(values: np.ndarray, interval_pct: float, axis: int = -1) -> np.ndarray:
+    """Interval ends and median of the draws. No interpolation between draws, so a weapon that
+    never gets through in some draws (cost per hit infinite) gives inf, not nan."""
     tail = (100 - interval_pct) / 2
-    return np.percentile(values, [tail, 50, 100 - tail], axis=axis)
+    return np.percentile(values, [tail, 50, 100 - tail], axis=axis, method="inverted_cdf")
 
 
 def cpeh_summary(run: DroneRun, interval_pct: float) -> pd.DataFrame:
@@ -229,27 +463,11 @@ def cpeh_summary(run: DroneRun, interval_pct: float) -> pd.DataFrame:
                     "unit_cost_usd": float(np.median(run.cost[i])),
                     "cost_from": s.cost_from,
                     "payload_from": s.payload_from,
+                    "supply": s.supply,
                 }
             )
     columns = ["system_id", "system_name", "system_class", "hardness", "median_usd", "low_usd"]
     return pd.DataFrame(rows, columns=None if rows else columns)
-
-
-def cheaper_share(run: DroneRun, hardness: str, eligible: np.ndarray | None = None) -> pd.DataFrame:
-    """Per draw: is the cheapest drone's cost per effective hit below the cheapest missile's?
-
-    `eligible` (one flag per system) leaves out systems that reach none of the targets: a cheap
-    short-range rocket is no alternative for a strike it cannot reach.
-    """
-    cls = run.systems["system_class"].to_numpy()
-    ok = np.ones(len(cls), bool) if eligible is None else np.asarray(eligible, bool)
-    drones, missiles = (cls == "drone") & ok, (cls != "drone") & ok
-    if not drones.any() or not missiles.any():
-        return pd.DataFrame({"ratio": [], "drone_cheaper": []})
-    best_drone = run.cpeh[hardness][drones].min(axis=0)
-    best_missile = run.cpeh[hardness][missiles].min(axis=0)
-    ratio = best_missile / best_drone
-    return pd.DataFrame({"ratio": ratio, "drone_cheaper": ratio > 1})
 
 
 def saturation_grid(raid_max: int = SATURATION_RAID_MAX) -> np.ndarray:
@@ -257,35 +475,48 @@ def saturation_grid(raid_max: int = SATURATION_RAID_MAX) -> np.ndarray:
 
 
 def saturation_curve(
-    p_kill: tuple[float, float], capacity: tuple[float, float], raid_sizes: np.ndarray
+    air: AirDefence, prior: AirDefence, raid_sizes: np.ndarray, interval_pct: float
 ) -> pd.DataFrame:
-    """Share of a raid getting through against raid size: middle and ends of the priors."""
-    raids = np.asarray(raid_sizes, float)
-    return pd.DataFrame(
-        {
-            "raid_size": raids.astype(int),
-            "p_arrive": p_arrive(np.mean(p_kill), raids, np.mean(capacity)),
-            "low": p_arrive(p_kill[1], raids, capacity[1]),
-            "high": p_arrive(p_kill[0], raids, capacity[0]),
-        }
-    )
+    """Share of a drone raid getting through against raid size: median and interval of the
+    draws, and the median under the uncalibrated priors."""
+    rows = []
+    for raid in np.asarray(raid_sizes, int):
+        arr = p_arrive(air.p_kill, raid, air.capacity, air.ew)
+        lo, med, hi = quantiles(arr, interval_pct)
+        base = p_arrive(prior.p_kill, raid, prior.capacity, prior.ew)
+        rows.append(
+            {
+                "raid_size": int(raid),
+                "p_arrive": float(med),
+                "low": float(lo),
+                "high": float(hi),
+                "prior": float(np.median(base)),
+            }
+        )
+    return pd.DataFrame(rows, columns=["raid_size", "p_arrive", "low", "high", "prior"])
 
 
-# ---- reach -------------------------------------------------------------------------------
+# ---- targets and reach --------------------------------------------------------------------
 
 
 def target_set(
     targets: pd.DataFrame, deep_targets: pd.DataFrame, parts: list[np.ndarray]
 ) -> pd.DataFrame:
-    """Both target tables with each target's distance to held ground and depth band."""
+    """Both target tables with each target's distance to held ground and depth band.
+
+    A bomber base in both tables (same id) keeps its deep_targets row; `deep` marks the deep
+    targets: refineries, Moscow's airports and strategic bomber bases.
+    """
     cols = ["target_id", "name", "target_type", "region", "lat", "lon"]
-    both = pd.concat(
-        [targets[cols].assign(table="targets"), deep_targets[cols].assign(table="deep_targets")],
-        ignore_index=True,
-    )
+    deep = deep_targets[cols].assign(table="deep_targets")
+    if deep["target_id"].duplicated().any():
+        raise ValueError("duplicate target ids in deep_targets")
+    near = targets.loc[~targets["target_id"].isin(deep["target_id"]), cols]
+    both = pd.concat([near.assign(table="targets"), deep], ignore_index=True)
     if both["target_id"].duplicated().any():
         dup = ", ".join(both.loc[both["target_id"].duplicated(), "target_id"])
-        raise ValueError(f"target ids in both target tables: {dup}")
+        raise ValueError(f"duplicate target ids: {dup}")
+    both["deep"] = (both["table"] == "deep_targets") & both["target_type"].isin(DEEP_TYPES)
     both["line_distance_km"] = geo.distance_to_held_km(both["lat"], both["lon"], parts)
     both["band"] = pd.cut(
         both["line_distance_km"], DEPTH_BANDS_KM, labels=BAND_LABELS, right=False
@@ -320,7 +551,15 @@ def reach_table(
                     "band": band,
                     "target_type": kind,
                     "n_targets": len(part),
+                    "n_deep": int(part["deep"].sum()),
                     "n_reach": int(in_reach(d, s.range_km_central, standoff_km[s.system_id]).sum()),
+                    "n_reach_deep": int(
+                        in_reach(
+                            d[part["deep"].to_numpy()],
+                            s.range_km_central,
+                            standoff_km[s.system_id],
+                        ).sum()
+                    ),
                     "n_reach_low": int(in_reach(d, s.range_km_low, standoff_km[s.system_id]).sum()),
                     "n_reach_high": int(
                         in_reach(d, s.range_km_high, standoff_km[s.system_id]).sum()
@@ -334,11 +573,24 @@ def reach_table(
         "band",
         "target_type",
         "n_targets",
+        "n_deep",
         "n_reach",
+        "n_reach_deep",
         "n_reach_low",
         "n_reach_high",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def beyond_reach(
+    targets: pd.DataFrame, strike: pd.DataFrame, standoff_km: dict[str, float]
+) -> pd.DataFrame:
+    """Targets that no public system reaches (central range, own standoff): listed apart."""
+    d = targets["line_distance_km"].to_numpy()
+    reached = np.zeros(len(targets), bool)
+    for s in strike.itertuples():
+        reached |= in_reach(d, s.range_km_central, standoff_km[s.system_id])
+    return targets[~reached].sort_values("line_distance_km").reset_index(drop=True)
 
 
 def reach_curve(
@@ -354,35 +606,247 @@ def reach_curve(
     return pd.DataFrame(out)
 
 
-# ---- production caps and the budget mix ---------------------------------------------------
+# ---- the comparison per depth band ---------------------------------------------------------
 
 
-def monthly_output(
-    production: pd.DataFrame, as_of: Any, multiplier: float = 1.0
-) -> dict[str, float]:
-    """Per category, drones per month from the latest statement on or before as_of."""
+def band_reach(reach: pd.DataFrame, systems: pd.DataFrame) -> pd.DataFrame:
+    """Per chosen system and band: targets in the band and how many it reaches."""
+    by = reach.groupby(["system_id", "band"], as_index=False)[["n_targets", "n_reach"]].sum()
+    grid = pd.MultiIndex.from_product(
+        [systems["system_id"], BAND_LABELS], names=["system_id", "band"]
+    )
+    by = by.set_index(["system_id", "band"]).reindex(grid, fill_value=0).reset_index()
+    return by
+
+
+def _cheapest(median: np.ndarray, mask: np.ndarray) -> int | None:
+    """Index of the lowest median among the systems in `mask`, or None."""
+    if not mask.any():
+        return None
+    idx = np.flatnonzero(mask)
+    return int(idx[np.argmin(median[idx])])
+
+
+def band_comparison(
+    run: DroneRun, breach: pd.DataFrame, targets: pd.DataFrame, interval_pct: float
+) -> pd.DataFrame:
+    """Per band and target hardness: who reaches it, the cheapest of each class, the verdict.
+
+    Only systems that reach at least one target of the band take part; the verdict is the
+    cheaper class at the median ("drone" or "missile"), or which class alone reaches the band.
+    """
+    systems = run.systems
+    ids = systems["system_id"].to_numpy()
+    is_drone = (systems["system_class"] == "drone").to_numpy()
+    names = systems["system_name"].map(short_name).to_numpy()
+    rows = []
+    for band in BAND_LABELS:
+        part = breach[breach["band"] == band].set_index("system_id")
+        reaches = np.array(
+            [bool(part.loc[s, "n_reach"] > 0) if s in part.index else False for s in ids], bool
+        )
+        n_targets = int((targets["band"] == band).sum())
+        for h in HARDNESS:
+            cpeh = run.cpeh[h]
+            med = np.median(cpeh, axis=1) if len(ids) else np.zeros(0)
+            lo, _, hi = quantiles(cpeh, interval_pct) if len(ids) else (med, med, med)
+            d_mask, m_mask = reaches & is_drone, reaches & ~is_drone
+
+            bd, bm, ba = (_cheapest(med, mask) for mask in (d_mask, m_mask, reaches))
+            if ba is None:
+                verdict = "none"
+            elif bm is None:
+                verdict = "only_drones"
+            elif bd is None:
+                verdict = "only_missiles"
+            else:
+                verdict = "drone" if med[bd] < med[bm] else "missile"
+            share = None
+            if bd is not None and bm is not None:
+                share = float((cpeh[d_mask].min(axis=0) < cpeh[m_mask].min(axis=0)).mean())
+
+            def usd(i: int | None, values: np.ndarray = med) -> float | None:
+                return None if i is None or not np.isfinite(values[i]) else float(values[i])
+
+            winner = {"drone": bd, "missile": bm}.get(verdict, ba)
+            ratio = None
+            if usd(bd) is not None and usd(bm) is not None and med[bd] > 0:
+                ratio = float(med[bm] / med[bd])
+            rows.append(
+                {
+                    "band": band,
+                    "hardness": h,
+                    "n_targets": n_targets,
+                    "systems": [names[i] for i in np.flatnonzero(reaches)],
+                    "system_ids": [ids[i] for i in np.flatnonzero(reaches)],
+                    "verdict": verdict,
+                    "best": None if ba is None else names[ba],
+                    "best_id": None if ba is None else ids[ba],
+                    "best_usd": usd(ba),
+                    "best_low_usd": usd(ba, lo),
+                    "best_high_usd": usd(ba, hi),
+                    "best_drone": None if bd is None else names[bd],
+                    "drone_usd": usd(bd),
+                    "best_missile": None if bm is None else names[bm],
+                    "missile_usd": usd(bm),
+                    "ratio": ratio,
+                    "share_drone_cheaper": share,
+                    "winner_priced_by_prior": bool(
+                        winner is not None and systems["cost_from"].iloc[winner] != "data"
+                    ),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def ledger(
+    strike: pd.DataFrame,
+    p: DronesParams,
+    systems: pd.DataFrame,
+    breach: pd.DataFrame,
+    standoff_km: dict[str, float],
+) -> pd.DataFrame:
+    """Every system with data, and every chosen one: compared, or left out and why."""
+    public = list(strike["system_id"])
+    names = dict(zip(strike["system_id"], strike["system_name"].map(short_name), strict=True))
+    chosen = set(systems["system_id"])
+    reached = breach[breach["n_reach"] > 0].groupby("system_id")["band"].apply(list)
+    prepared = systems.set_index("system_id")
+    rows = []
+    for sid in [*public, *[s for s in p.systems if s not in public]]:
+        bands = [b for b in BAND_LABELS if b in reached.get(sid, [])]
+        if sid not in public:
+            status, reason = "left out", "not public on the as-of date"
+        elif sid not in chosen:
+            status, reason = "left out", "left out by this scenario (drones.systems)"
+        elif not bands:
+            status = "left out"
+            reason = f"reaches no target from launchers {standoff_km[sid]:g} km behind the line"
+        else:
+            status, reason = "compared", ""
+        row = prepared.loc[sid] if sid in prepared.index else None
+        rows.append(
+            {
+                "system_id": sid,
+                "name": names.get(sid, sid),
+                "public": sid in public,
+                "status": status,
+                "reason": reason,
+                "bands": bands,
+                "cost_from": None if row is None else row["cost_from"],
+                "payload_from": None if row is None else row["payload_from"],
+                "supply": None if row is None else row["supply"],
+                "cap_group": None if row is None else row["cap_group"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---- production, donated supply and the budget mix -----------------------------------------
+
+
+def production_caps(production: pd.DataFrame, as_of: Any, p: DronesParams) -> pd.DataFrame:
+    """Monthly output per production class: a range from the statements public on the as-of date.
+
+    Statements whose period covers the as-of date count (else the latest one); a statement that
+    gives only a floor ('more than X') runs from X to `open_ended_ratio` times X. The range runs
+    from the lowest reading to the highest; the central value is the latest statement's. Each
+    statement keeps its kind (capacity claim, plan, target): all are Ukrainian officials' claims.
+    Without a statement, drones get none; missiles and missile-drones get the stated prior.
+    """
     cutoff = pd.Timestamp(as_of)
     known = production[production["statement_date"] <= cutoff]
-    out = {}
-    for cat, part in known.groupby("category"):
-        # Prefer a statement whose period covers the as-of date; else the latest one.
+    rows = []
+    for cat in BUILT_CLASSES:
+        # The multiplier scales drone output only; missiles and missile-drones keep theirs.
+        m = p.drone_output_multiplier if cat in DRONE_CLASSES else 1.0
+        part = known[known["category"] == cat]
+        if part.empty:
+            if cat == BUILT_MISSILE_CLASS:
+                lo, hi = p.built_missile_per_month_low, p.built_missile_per_month_high
+                rows.append(_cap_row(cat, "prior", m * lo, m * (lo + hi) / 2, m * hi, [], False))
+            else:
+                rows.append(_cap_row(cat, "none", 0.0, 0.0, 0.0, [], False))
+            continue
         covering = part[(part["period_start"] <= cutoff) & (part["period_end"] >= cutoff)]
-        row = (covering if not covering.empty else part).sort_values("statement_date").iloc[-1]
-        months = (row.period_end - row.period_start).days / 30.4375
-        out[cat] = multiplier * row.units_central / max(months, 1.0)
-    return out
+        stale = covering.empty
+        use = (
+            covering if not stale else part[part["statement_date"] == part["statement_date"].max()]
+        )
+        use = use.sort_values("statement_date")
+        months = ((use["period_end"] - use["period_start"]).dt.days / 30.4375).clip(lower=1.0)
+        low = use["units_low"] / months
+        high = use["units_high"].fillna(use["units_low"] * p.open_ended_ratio) / months
+        central = float(
+            np.clip(use["units_central"].iloc[-1] / months.iloc[-1], low.min(), high.max())
+        )
+        labels = [
+            f"{KIND_WORDS.get(r.kind, r.kind)} of {pd.Timestamp(r.statement_date):%-d %B %Y}"
+            for r in use.itertuples()
+        ]
+        rows.append(
+            _cap_row(cat, "statement", m * low.min(), m * central, m * high.max(), labels, stale)
+        )
+    return pd.DataFrame(rows)
 
 
-def caps(systems: pd.DataFrame, p: DronesParams, output: dict[str, float]) -> dict[str, float]:
-    """Monthly cap per cap group: drone classes from production data, missiles from parameters."""
-    missiles = missile_caps(p)
-    out = {}
-    for group in systems["cap_group"].unique():
-        if group in DRONE_CAP_GROUPS:
-            out[group] = float(output.get(group, 0.0))
-        else:
-            out[group] = float(missiles[group])
-    return out
+def _cap_row(group, basis, low, central, high, labels, stale) -> dict[str, Any]:  # noqa: ANN001
+    return {
+        "cap_group": group,
+        "supply": "built",
+        "basis": basis,
+        "low": float(low),
+        "central": float(central),
+        "high": float(high),
+        "statements": list(labels),
+        "stale": bool(stale),
+        "record_per_month": None,
+        "record_partial": False,
+    }
+
+
+def donated_supply(
+    donor: pd.DataFrame, systems: pd.DataFrame, p: DronesParams, as_of: Any
+) -> pd.DataFrame:
+    """Monthly supply of each donated group: the stated prior, with the delivery record beside.
+
+    The record rate is what was reported delivered (central values) over the months from the
+    first reported delivery to the as-of date; a donor that never published numbers adds none.
+    """
+    cutoff = pd.Timestamp(as_of)
+    groups = [g for g in dict.fromkeys(systems.loc[systems["supply"] == "donated", "cap_group"])]
+    rows = []
+    for group in groups:
+        ids = [s for s, g in DONATED_GROUPS.items() if g == group]
+        part = donor[donor["system_id"].isin(ids)]
+        reported = part[part["quantity"].isin(DELIVERED)]
+        delivered = reported[reported["value_central"].notna()]
+        record = None
+        if len(delivered):
+            months = max((cutoff - delivered["period_start"].min()).days / 30.4375, 1.0)
+            record = float(delivered["value_central"].sum()) / months
+        output = part[part["quantity"] == "production_rate"]["value_central"]
+        stock = part[part["quantity"].isin(("stock", "produced_total"))]["value_central"]
+        lo, hi = p.donated_prior(group)
+        rows.append(
+            {
+                "cap_group": group,
+                "supply": "donated",
+                "basis": "prior",
+                "low": float(lo),
+                "central": float((lo + hi) / 2),
+                "high": float(hi),
+                "statements": [],
+                "stale": False,
+                "record_per_month": record,
+                # Some donor delivered without publishing a number: the record is a floor.
+                "record_partial": bool(reported["value_central"].isna().any()),
+                "donor_output_per_month": float(output.max()) / 12 if len(output) else None,
+                "donor_stock": float(stock.max()) if len(stock) else None,
+                "donors": sorted(set(part["donor"])),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def hits_per_weapon(
@@ -405,6 +869,25 @@ def hits_per_weapon(
     return pd.DataFrame(rows, columns=["system_id", "band", "hits"])
 
 
+def _mix_inputs(run: DroneRun, hits: pd.DataFrame, targets: pd.DataFrame) -> dict[str, Any]:
+    """What every budget's linear programme shares: hits per weapon and band, prices, limits."""
+    systems = run.systems
+    e = (
+        hits.pivot(index="system_id", columns="band", values="hits")
+        .reindex(index=systems["system_id"], columns=list(BAND_LABELS))
+        .fillna(0.0)
+        .to_numpy()
+    )
+    donated = (systems["supply"] == "donated").to_numpy()
+    return {
+        "e": e,
+        "donated": donated,
+        "pay": np.where(donated, 0.0, run.cost.mean(axis=1)),
+        "groups": systems["cap_group"].to_numpy(),
+        "n_targets": targets["band"].value_counts().reindex(BAND_LABELS, fill_value=0).to_numpy(),
+    }
+
+
 def budget_mix(
     run: DroneRun,
     hits: pd.DataFrame,
@@ -412,55 +895,55 @@ def budget_mix(
     cap: dict[str, float],
     budget_usd: float,
     hits_per_target: float,
+    inputs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The mix of weapons (per month) that maximises expected effective hits (linear programme).
 
-    Variables x[s, b] >= 0: weapons of system s fired at depth band b. Constraints: total cost
-    within the budget; each cap group (a missile type, or a drone class sharing production)
-    within its monthly cap; hits on each band at most hits_per_target x targets in the band
-    (beyond that, more hits on the same targets add nothing).
+    Variables x[s, b] >= 0: weapons of system s fired at depth band b. Constraints: what Ukraine
+    buys or builds costs at most the budget (donated weapons cost the budget nothing); each cap
+    group (a production class, or a donated supply) within its monthly cap; hits on each band
+    at most hits_per_target x targets in the band (beyond that, more hits on the same targets
+    add nothing). Among the mixes with the most hits the cheapest is taken.
     """
-    systems = run.systems
-    n_s, n_b = len(systems), len(BAND_LABELS)
+    n_s, n_b = len(run.systems), len(BAND_LABELS)
     if n_s == 0:
         return {
             "x": np.zeros((0, n_b)),
             "weapons": np.zeros(0),
             "spend_usd": np.zeros(0),
             "hits": 0.0,
+            "hits_budget": 0.0,
+            "hits_donated": 0.0,
             "hits_by_band": np.zeros(n_b),
             "spent_usd": 0.0,
         }
-    e = (
-        hits.pivot(index="system_id", columns="band", values="hits")
-        .loc[systems["system_id"], list(BAND_LABELS)]
-        .to_numpy()
-    )
-    cost = run.cost.mean(axis=1)
-    c = -e.ravel()
-    a_ub, b_ub = [np.repeat(cost, n_b)], [budget_usd]
+    inputs = inputs or _mix_inputs(run, hits, targets)
+    e, pay, donated = inputs["e"], inputs["pay"], inputs["donated"]
+    c = -e.ravel() + SPEND_PENALTY_PER_USD * np.repeat(pay, n_b)
+    a_ub, b_ub = [np.repeat(pay, n_b)], [budget_usd]
     for group, limit in cap.items():
-        mask = (systems["cap_group"] == group).to_numpy()
-        a_ub.append(np.repeat(mask.astype(float), n_b))
+        a_ub.append(np.repeat((inputs["groups"] == group).astype(float), n_b))
         b_ub.append(limit)
-    n_targets = targets["band"].value_counts().reindex(BAND_LABELS, fill_value=0).to_numpy()
     for j in range(n_b):
         row = np.zeros((n_s, n_b))
         row[:, j] = e[:, j]
         a_ub.append(row.ravel())
-        b_ub.append(hits_per_target * n_targets[j])
+        b_ub.append(hits_per_target * inputs["n_targets"][j])
     res = linprog(c, A_ub=np.array(a_ub), b_ub=np.array(b_ub), bounds=(0, None), method="highs")
     if res.status != 0:
         raise RuntimeError(f"budget mix: linear programme failed ({res.message})")
     x = res.x.reshape(n_s, n_b)
     x[x < 1e-9] = 0.0
+    by_system = (x * e).sum(axis=1)
     return {
         "x": x,
         "weapons": x.sum(axis=1),
-        "spend_usd": x.sum(axis=1) * cost,
-        "hits": float((x * e).sum()),
+        "spend_usd": x.sum(axis=1) * pay,
+        "hits": float(by_system.sum()),
+        "hits_budget": float(by_system[~donated].sum()),
+        "hits_donated": float(by_system[donated].sum()),
         "hits_by_band": (x * e).sum(axis=0),
-        "spent_usd": float((x.sum(axis=1) * cost).sum()),
+        "spent_usd": float((x.sum(axis=1) * pay).sum()),
     }
 
 
@@ -473,33 +956,43 @@ def budget_sweep(
     hits_per_target: float,
 ) -> pd.DataFrame:
     """The optimal mix at each budget: weapons, spend and hits per system."""
-    rows = []
+    systems = run.systems
+    inputs = _mix_inputs(run, hits, targets) if len(systems) else None
+    parts = []
     for budget in budgets_usd:
-        mix = budget_mix(run, hits, targets, cap, float(budget), hits_per_target)
-        for i, s in enumerate(run.systems.itertuples()):
-            rows.append(
+        mix = budget_mix(run, hits, targets, cap, float(budget), hits_per_target, inputs)
+        parts.append(
+            pd.DataFrame(
                 {
                     "budget_usd": float(budget),
-                    "system_id": s.system_id,
-                    "system_name": s.system_name,
-                    "system_class": s.system_class,
-                    "cap_group": s.cap_group,
-                    "weapons": mix["weapons"][i],
-                    "spend_usd": mix["spend_usd"][i],
+                    "system_id": systems["system_id"].to_numpy(),
+                    "system_name": systems["system_name"].to_numpy(),
+                    "system_class": systems["system_class"].to_numpy(),
+                    "cap_group": systems["cap_group"].to_numpy(),
+                    "supply": systems["supply"].to_numpy(),
+                    "weapons": mix["weapons"],
+                    "spend_usd": mix["spend_usd"],
                     "total_hits": mix["hits"],
+                    "budget_hits": mix["hits_budget"],
+                    "donated_hits": mix["hits_donated"],
                 }
             )
+        )
     columns = [
         "budget_usd",
         "system_id",
         "system_name",
         "system_class",
         "cap_group",
+        "supply",
         "weapons",
         "spend_usd",
         "total_hits",
+        "budget_hits",
+        "donated_hits",
     ]
-    out = pd.DataFrame(rows, columns=columns)
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    out = out[columns]
     total = out.groupby("budget_usd")["spend_usd"].transform("sum")
     out["spend_share_pct"] = np.where(
         total > 0, 100 * out["spend_usd"] / total.where(total > 0, 1), 0
@@ -519,23 +1012,32 @@ class DronesResult:
     strike_systems: pd.DataFrame  # every public system (reach counts and the reach chart)
     systems: pd.DataFrame  # the chosen systems that are public, prepared
     left_out: list[str]  # chosen systems not yet public on the as-of date
+    ledger: pd.DataFrame  # every system: compared, or left out with its reason
+    air: AirDefence
+    prior_air: AirDefence  # the uncalibrated priors, for comparison
     run: DroneRun
     cpeh: pd.DataFrame
     eligible: np.ndarray  # per chosen system: reaches at least one target
-    cheaper_soft: pd.DataFrame
-    cheaper_hard: pd.DataFrame
+    bands: pd.DataFrame  # the comparison per depth band and hardness
+    bands_prior: pd.DataFrame  # the same under the uncalibrated air-defence priors
+    band_reach: pd.DataFrame
     edge: dict  # the edge of held ground depths are measured from (geo.held_edge)
     standoff_km: dict[str, float]  # per system, from its launcher type
     targets: pd.DataFrame
+    beyond: pd.DataFrame  # targets no public system reaches
     reach: pd.DataFrame
     reach_curve: pd.DataFrame
     saturation: pd.DataFrame
     production: pd.DataFrame
-    output: dict[str, float]
-    caps: dict[str, float]
+    caps_table: pd.DataFrame  # production classes and donated groups: low/central/high a month
+    caps: dict[str, float]  # central monthly caps used by the LP
     hits: pd.DataFrame
     mix: dict[str, Any]
+    mix_low: dict[str, Any]  # every cap at its low end
+    mix_high: dict[str, Any]  # every cap at its high end
     sweep: pd.DataFrame
+    donor_supply: pd.DataFrame
+    raids: pd.DataFrame
     claims: pd.DataFrame
     strikes: pd.DataFrame
     refinery_offline: pd.DataFrame
@@ -554,48 +1056,78 @@ def analyse(
     day = pd.Timestamp(as_of).date()
     strike = tables["strike_systems"]
     public = set(strike["system_id"])
-    systems = prepare_systems(strike, p)
-    run = simulate(systems, p, seed)
+    donor = tables["donor_supply"]
+    systems = prepare_systems(strike, p, set(donor["system_id"]))
+    air = air_defence(tables["raid_outcomes"], p, seed)
+    prior_air = air_defence(tables["raid_outcomes"], p, seed, calibrate=False)
+    run = simulate(systems, p, air, seed)
     edge = geo.held_edge(tables["front_line"], as_of)
     targets = target_set(tables["targets"], tables["deep_targets"], edge["parts"])
     standoff = standoffs(strike, p.launch)
+    reach = reach_table(targets, strike, standoff)
+    breach = band_reach(reach, systems)
+    reached = breach.groupby("system_id")["n_reach"].sum()
+    eligible = systems["system_id"].map(reached).fillna(0).to_numpy() > 0
+    bands = band_comparison(run, breach, targets, p.interval_pct)
+    bands_prior = (
+        band_comparison(simulate(systems, p, prior_air, seed), breach, targets, p.interval_pct)
+        if air.calibrated
+        else bands
+    )
+    built = production_caps(tables["drone_production"], day, p)
+    gifts = donated_supply(donor, systems, p, day)
+    caps_table = pd.concat([built, gifts], ignore_index=True)
+    used = set(systems["cap_group"])
+    caps_table = caps_table[caps_table["cap_group"].isin(used | set(BUILT_CLASSES))]
+    caps_table = caps_table.reset_index(drop=True)
+    cap = {g: c for g, c in zip(caps_table["cap_group"], caps_table["central"], strict=True)}
+    cap = {g: v for g, v in cap.items() if g in used}
+    hits = hits_per_weapon(run, targets, p.hard_target_share, standoff)
+    budget = p.budget_usd_m_per_month * 1e6
+
+    def mix_at(column: str) -> dict[str, Any]:
+        limits = {
+            g: v
+            for g, v in zip(caps_table["cap_group"], caps_table[column], strict=True)
+            if g in used
+        }
+        return budget_mix(run, hits, targets, limits, budget, p.hits_per_target)
+
     # The reach curve is drawn from drone launch positions; each system's own standoff sets
     # what it reaches in the tables and the budget mix.
     depth = p.launch.standoff_km("drone")
-    output = monthly_output(tables["drone_production"], day, p.drone_output_multiplier)
-    cap = caps(systems, p, output)
-    hits = hits_per_weapon(run, targets, p.hard_target_share, standoff)
-    mix = budget_mix(run, hits, targets, cap, p.budget_usd_m_per_month * 1e6, p.hits_per_target)
-    reach = reach_table(targets, strike, standoff)
-    reached = reach.groupby("system_id")["n_reach"].sum()
-    eligible = systems["system_id"].map(reached).fillna(0).to_numpy() > 0
     return DronesResult(
         params=p,
         as_of=day,
         strike_systems=strike,
         systems=systems,
         left_out=[s for s in p.systems if s not in public],
+        ledger=ledger(strike, p, systems, breach, standoff),
+        air=air,
+        prior_air=prior_air,
         run=run,
         cpeh=cpeh_summary(run, p.interval_pct),
         eligible=eligible,
-        cheaper_soft=cheaper_share(run, "soft", eligible),
-        cheaper_hard=cheaper_share(run, "hard", eligible),
+        bands=bands,
+        bands_prior=bands_prior,
+        band_reach=breach,
         edge=edge,
         standoff_km=standoff,
         targets=targets,
+        beyond=beyond_reach(targets, strike, standoff),
         reach=reach,
         reach_curve=reach_curve(targets, depth),
-        saturation=saturation_curve(
-            (p.p_kill_drone_low, p.p_kill_drone_high),
-            (p.defender_capacity_low, p.defender_capacity_high),
-            saturation_grid(),
-        ),
+        saturation=saturation_curve(air, prior_air, saturation_grid(), p.interval_pct),
         production=tables["drone_production"],
-        output=output,
+        caps_table=caps_table,
         caps=cap,
         hits=hits,
-        mix=mix,
+        mix=budget_mix(run, hits, targets, cap, budget, p.hits_per_target),
+        mix_low=mix_at("low"),
+        mix_high=mix_at("high"),
         sweep=budget_sweep(run, hits, targets, cap, SWEEP_BUDGETS_USD, p.hits_per_target),
+        donor_supply=donor,
+        raids=tables["raid_outcomes"],
         claims=tables["drone_claims"],
         strikes=tables["drone_strikes"],
         refinery_offline=tables["refinery_offline"],
@@ -611,10 +1143,18 @@ def short_name(name: str) -> str:
     return str(name).split(" (")[0]
 
 
-def _cheapest(frame: pd.DataFrame, ids: pd.Series) -> Any:
-    """The system with the lowest median cost per effective hit among `ids`, or None."""
-    part = frame.loc[frame.index.intersection(ids), "median_usd"]
-    return part.idxmin() if len(part) else None
+def _finite(value: Any) -> Any:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _none(value: Any) -> Any:
+    """A frame's missing value (NaN, None) as None; other values as they are."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return value
 
 
 def _most(counts: pd.Series, ids: Any) -> int:
@@ -625,200 +1165,245 @@ def _most(counts: pd.Series, ids: Any) -> int:
 
 def _median(frame: pd.DataFrame, ids: Any, column: str) -> float | None:
     part = frame.loc[frame.index.intersection(ids), column]
-    return float(part.median()) if len(part) else None
-
-
-def _usd_m(frame: pd.DataFrame, key: Any, column: str) -> float | None:
-    return None if key is None else float(frame.loc[key, column]) / 1e6
+    return _finite(part.median()) if len(part) else None
 
 
 def _month(value: Any) -> str:
     return pd.Timestamp(value).strftime("%B %Y")
 
 
+def _day(value: Any) -> str:
+    return f"{pd.Timestamp(value):%-d %B %Y}"
+
+
+def _m(value: float | None) -> float | None:
+    return None if value is None else value / 1e6
+
+
+def _band_numbers(r: DronesResult) -> dict[str, Quantity]:
+    out: dict[str, Quantity] = {}
+    bands = r.bands.set_index(["band", "hardness"])
+    for key, label in zip(BAND_KEYS, BAND_LABELS, strict=True):
+        soft = {c: _none(v) for c, v in bands.loc[(label, "soft")].items()}
+        hard = {c: _none(v) for c, v in bands.loc[(label, "hard")].items()}
+        out[f"{key}_label"] = Quantity(label, "", f"depth band {key}", "text")
+        out[f"{key}_n_targets"] = Quantity(
+            int(soft["n_targets"]), "targets", f"targets {label} from the line", "count"
+        )
+        out[f"{key}_systems"] = Quantity(
+            list(soft["systems"]), "", f"systems compared that reach a target {label}", "names"
+        )
+        for h, row in (("soft", soft), ("hard", hard)):
+            out[f"{key}_verdict_{h}"] = Quantity(
+                row["verdict"], "", f"{label}, {h} target: which class is cheaper", "text"
+            )
+            out[f"{key}_drone_cheaper_{h}"] = Quantity(
+                row["verdict"] == "drone",
+                "",
+                f"{label}, {h} target: a drone is cheaper than every missile that reaches it",
+                "flag",
+            )
+            out[f"{key}_best_{h}"] = Quantity(
+                row["best"], "", f"{label}, {h} target: cheapest system", "text"
+            )
+            out[f"{key}_best_{h}_usd_m"] = Quantity(
+                _m(row["best_usd"]),
+                "USD m",
+                f"{label}, {h} target: cheapest median cost per effective hit",
+                "number",
+                2,
+            )
+            out[f"{key}_share_drone_cheaper_{h}"] = Quantity(
+                row["share_drone_cheaper"],
+                "of draws",
+                f"{label}, {h} target: draws in which the cheapest drone beats the cheapest "
+                "missile",
+                "share",
+            )
+        out[f"{key}_winner_priced_by_prior"] = Quantity(
+            bool(soft["winner_priced_by_prior"]),
+            "",
+            f"{label}, soft: the cheapest system's unit cost comes from a prior",
+            "flag",
+        )
+        out[f"{key}_best_soft_low_usd_m"] = Quantity(
+            _m(soft["best_low_usd"]), "USD m", f"{label}, soft: interval low", "number", 2
+        )
+        out[f"{key}_best_soft_high_usd_m"] = Quantity(
+            _m(soft["best_high_usd"]), "USD m", f"{label}, soft: interval high", "number", 2
+        )
+        out[f"{key}_best_drone_soft"] = Quantity(
+            soft["best_drone"], "", f"{label}, soft: cheapest drone", "text"
+        )
+        out[f"{key}_drone_soft_usd_m"] = Quantity(
+            _m(soft["drone_usd"]), "USD m", f"{label}, soft: cheapest drone, median", "number", 2
+        )
+        out[f"{key}_best_missile_soft"] = Quantity(
+            soft["best_missile"], "", f"{label}, soft: cheapest missile", "text"
+        )
+        out[f"{key}_missile_soft_usd_m"] = Quantity(
+            _m(soft["missile_usd"]),
+            "USD m",
+            f"{label}, soft: cheapest missile, median",
+            "number",
+            2,
+        )
+        out[f"{key}_ratio_soft"] = Quantity(
+            soft["ratio"],
+            "×",
+            f"{label}, soft: cheapest missile's median cost per effective hit over cheapest "
+            "drone's",
+            "ratio",
+            1,
+        )
+    verdicts = r.bands[r.bands["hardness"] == "soft"].set_index("band")["verdict"]
+    prior = r.bands_prior[r.bands_prior["hardness"] == "soft"].set_index("band")["verdict"]
+
+    def labels(*kinds: str) -> list[str]:
+        return [b for b in BAND_LABELS if verdicts.get(b) in kinds]
+
+    changed = [b for b in BAND_LABELS if verdicts.get(b) != prior.get(b)]
+    out.update(
+        {
+            "bands_drone_cheaper": Quantity(
+                labels("drone"), "", "bands where a drone beats every missile (soft)", "names"
+            ),
+            "bands_missile_cheaper": Quantity(
+                labels("missile"), "", "bands where a missile beats every drone (soft)", "names"
+            ),
+            "bands_only_drones": Quantity(
+                labels("only_drones"), "", "bands only drones reach", "names"
+            ),
+            "bands_only_missiles": Quantity(
+                labels("only_missiles"), "", "bands only missiles reach", "names"
+            ),
+            "bands_none": Quantity(labels("none"), "", "bands no compared system reaches", "names"),
+            "comparable": Quantity(
+                bool(labels("drone", "missile")),
+                "",
+                "in at least one band a drone and a missile that reach it can be compared",
+                "flag",
+            ),
+            "verdicts_rest_on_calibration": Quantity(
+                bool(r.air.calibrated and changed),
+                "",
+                "some band's verdict changes under the uncalibrated air-defence priors",
+                "flag",
+            ),
+            "bands_changed_by_calibration": Quantity(
+                changed if r.air.calibrated else [],
+                "",
+                "bands whose verdict changes under the uncalibrated air-defence priors",
+                "names",
+            ),
+        }
+    )
+    return out
+
+
+def _ledger_numbers(r: DronesResult) -> dict[str, Quantity]:
+    led = r.ledger
+    dropped = led[(led["status"] != "compared") & led["public"]]
+    compared = led[led["status"] == "compared"]
+    systems = r.systems
+
+    def with_prior(column: str, kind: str) -> list[str]:
+        part = systems[systems[column] == kind]
+        return [short_name(n) for n in part["system_name"]]
+
+    return {
+        "n_systems": Quantity(len(r.systems), "systems", "chosen systems public", "count"),
+        "n_compared": Quantity(len(compared), "systems", "systems compared", "count"),
+        "compared_systems": Quantity(list(compared["name"]), "", "systems compared", "names"),
+        "dropped": Quantity(
+            [f"{n} ({why})" for n, why in zip(dropped["name"], dropped["reason"], strict=True)],
+            "",
+            "systems with data left out of the comparison, with the reason",
+            "names",
+        ),
+        "left_out": Quantity(
+            list(r.left_out), "", "chosen systems not yet public on the as-of date", "names"
+        ),
+        "cost_from_drone_prior": Quantity(
+            with_prior("cost_from", "drone prior"), "", "unit cost from the drone prior", "names"
+        ),
+        "cost_from_missile_prior": Quantity(
+            with_prior("cost_from", "missile prior"),
+            "",
+            "unit cost from the missile prior",
+            "names",
+        ),
+        "payload_from_prior": Quantity(
+            with_prior("payload_from", "drone prior") + with_prior("payload_from", "missile prior"),
+            "",
+            "warhead from a prior",
+            "names",
+        ),
+        "cost_published": Quantity(
+            with_prior("cost_from", "data"), "", "systems with a published unit cost", "names"
+        ),
+        "donated_systems": Quantity(
+            [short_name(n) for n in systems.loc[systems["supply"] == "donated", "system_name"]],
+            "",
+            "systems compared that donors supply",
+            "names",
+        ),
+    }
+
+
 def _cost_numbers(r: DronesResult) -> dict[str, Quantity]:
     cpeh, systems = r.cpeh, r.systems
-    soft = cpeh[cpeh["hardness"] == "soft"].set_index("system_id")
-    hard = cpeh[cpeh["hardness"] == "hard"].set_index("system_id")
+    soft = cpeh[cpeh["hardness"] == "soft"].set_index("system_id") if len(cpeh) else cpeh
+    hard = cpeh[cpeh["hardness"] == "hard"].set_index("system_id") if len(cpeh) else cpeh
     is_drone = (systems["system_class"] == "drone").to_numpy()
     drones = systems.loc[is_drone & r.eligible, "system_id"]
     missiles = systems.loc[~is_drone & r.eligible, "system_id"]
-    # Early as-of dates can leave no drone or no missile that reaches a target: then None.
-    d_soft, m_soft = _cheapest(soft, drones), _cheapest(soft, missiles)
-    d_hard, m_hard = _cheapest(hard, drones), _cheapest(hard, missiles)
-    comparable = d_soft is not None and m_soft is not None
-    d_med, m_med = _usd_m(soft, d_soft, "median_usd"), _usd_m(soft, m_soft, "median_usd")
-    dh_med, mh_med = _usd_m(hard, d_hard, "median_usd"), _usd_m(hard, m_hard, "median_usd")
-    ratio_soft = m_med / d_med if comparable else None
-    ratio_hard = mh_med / dh_med if comparable else None
-    cs, ch = r.cheaper_soft, r.cheaper_hard
-    chosen_drones = systems[is_drone]
+    both = bool(len(drones) and len(missiles))
 
-    def name(frame: pd.DataFrame, key: Any) -> str | None:
-        return None if key is None else short_name(frame.loc[key, "system_name"])
+    def med(frame: pd.DataFrame, ids: Any, column: str) -> float | None:
+        return _median(frame, ids, column) if len(frame) else None
 
-    def usd_m(value: float | None, label: str) -> Quantity:
-        return Quantity(value, "USD m", label, "number", 2)
-
+    arrive_d, arrive_m = med(soft, drones, "p_arrive"), med(soft, missiles, "p_arrive")
+    eff_d, eff_m = med(hard, drones, "p_effect"), med(hard, missiles, "p_effect")
     return {
         "drone_in_reach": Quantity(
-            d_soft is not None, "", "a chosen drone reaches at least one target", "flag"
+            bool(len(drones)), "", "a chosen drone reaches at least one target", "flag"
         ),
         "missile_in_reach": Quantity(
-            m_soft is not None, "", "a chosen missile reaches at least one target", "flag"
-        ),
-        "comparable": Quantity(
-            comparable, "", "a drone and a missile that reach targets can be compared", "flag"
-        ),
-        "best_drone_soft": Quantity(
-            name(soft, d_soft), "", "cheapest drone per effective hit, soft target", "text"
-        ),
-        "best_missile_soft": Quantity(
-            name(soft, m_soft), "", "cheapest missile per effective hit, soft target", "text"
-        ),
-        "best_drone_hard": Quantity(
-            name(hard, d_hard), "", "cheapest drone per effective hit, hard target", "text"
-        ),
-        "best_missile_hard": Quantity(
-            name(hard, m_hard), "", "cheapest missile per effective hit, hard target", "text"
-        ),
-        "drone_cpeh_soft_usd_m": usd_m(d_med, "cheapest drone, soft target: median cost per hit"),
-        "drone_cpeh_soft_low_usd_m": usd_m(
-            _usd_m(soft, d_soft, "low_usd"), "cheapest drone, soft target: interval low"
-        ),
-        "drone_cpeh_soft_high_usd_m": usd_m(
-            _usd_m(soft, d_soft, "high_usd"), "cheapest drone, soft target: interval high"
-        ),
-        "missile_cpeh_soft_usd_m": usd_m(
-            m_med, "cheapest missile, soft target: median cost per hit"
-        ),
-        "missile_cpeh_soft_low_usd_m": usd_m(
-            _usd_m(soft, m_soft, "low_usd"), "cheapest missile, soft target: interval low"
-        ),
-        "missile_cpeh_soft_high_usd_m": usd_m(
-            _usd_m(soft, m_soft, "high_usd"), "cheapest missile, soft target: interval high"
-        ),
-        "drone_cpeh_hard_usd_m": usd_m(dh_med, "cheapest drone, hard target: median cost per hit"),
-        "missile_cpeh_hard_usd_m": usd_m(
-            mh_med, "cheapest missile, hard target: median cost per hit"
-        ),
-        "cost_ratio_soft": Quantity(
-            ratio_soft,
-            "×",
-            "soft target: cheapest missile's median cost per effective hit over cheapest drone's",
-            "ratio",
-            1,
-        ),
-        "cost_ratio_hard": Quantity(
-            ratio_hard,
-            "×",
-            "hard target: cheapest missile's median cost per effective hit over cheapest drone's",
-            "ratio",
-            1,
-        ),
-        "share_drone_cheaper_soft": Quantity(
-            float(cs["drone_cheaper"].mean()) if len(cs) else None,
-            "of draws",
-            "draws in which the cheapest drone beats the cheapest missile, soft target",
-            "share",
-        ),
-        "share_drone_cheaper_hard": Quantity(
-            float(ch["drone_cheaper"].mean()) if len(ch) else None,
-            "of draws",
-            "draws in which the cheapest drone beats the cheapest missile, hard target",
-            "share",
-        ),
-        "cheaper_soft": Quantity(
-            bool(comparable and d_med < m_med),
-            "",
-            "soft target: the cheapest drone's median cost per effective hit is below the "
-            "cheapest missile's",
-            "flag",
-        ),
-        "cheaper_hard": Quantity(
-            bool(comparable and dh_med < mh_med),
-            "",
-            "hard target: the cheapest drone's median cost per effective hit is below the "
-            "cheapest missile's",
-            "flag",
-        ),
-        "hard_edge_smaller": Quantity(
-            bool(comparable and ratio_hard < ratio_soft),
-            "",
-            "drones keep less of their cost edge against hard targets than against soft ones",
-            "flag",
-        ),
-        "drones_priced": Quantity(
-            [
-                short_name(n)
-                for n in chosen_drones.loc[chosen_drones["cost_from"] == "data", "system_name"]
-            ],
-            "",
-            "chosen drones with a published unit cost",
-            "names",
-        ),
-        "drones_cost_from_prior": Quantity(
-            [
-                short_name(n)
-                for n in chosen_drones.loc[chosen_drones["cost_from"] == "prior", "system_name"]
-            ],
-            "",
-            "chosen drones whose unit cost comes from the prior",
-            "names",
-        ),
-        "drones_payload_from_prior": Quantity(
-            [
-                short_name(n)
-                for n in chosen_drones.loc[chosen_drones["payload_from"] == "prior", "system_name"]
-            ],
-            "",
-            "chosen drones whose payload comes from the prior",
-            "names",
-        ),
-        "out_of_reach_systems": Quantity(
-            [short_name(n) for n in systems.loc[~r.eligible, "system_name"]],
-            "",
-            "chosen systems that reach none of the targets (left out of the cost comparison)",
-            "names",
+            bool(len(missiles)), "", "a chosen missile reaches at least one target", "flag"
         ),
         "p_arrive_drone_median": Quantity(
-            _median(soft, drones, "p_arrive"),
+            arrive_d,
             "",
             "drones that reach targets: median chance of getting through in the assumed raid",
             "probability",
         ),
         "p_arrive_missile_median": Quantity(
-            _median(soft, missiles, "p_arrive"),
+            arrive_m,
             "",
             "missiles that reach targets: median chance of getting through in the assumed salvo",
             "probability",
         ),
         "p_effect_hard_drone_median": Quantity(
-            _median(hard, drones, "p_effect"),
+            eff_d,
             "",
             "drone hit on a hard target: median chance of the intended effect",
             "probability",
         ),
         "p_effect_hard_missile_median": Quantity(
-            _median(hard, missiles, "p_effect"),
+            eff_m,
             "",
             "missile hit on a hard target: median chance of the intended effect",
             "probability",
         ),
         "drones_intercepted_more": Quantity(
-            bool(
-                comparable
-                and _median(soft, drones, "p_arrive") < _median(soft, missiles, "p_arrive")
-            ),
+            bool(both and arrive_d is not None and arrive_m is not None and arrive_d < arrive_m),
             "",
             "drones get through less often than missiles (medians)",
             "flag",
         ),
         "drone_hard_effect_weaker": Quantity(
-            bool(
-                comparable
-                and _median(hard, drones, "p_effect") < _median(hard, missiles, "p_effect")
-            ),
+            bool(both and eff_d is not None and eff_m is not None and eff_d < eff_m),
             "",
             "a drone hit does less to a hard target than a missile hit (medians)",
             "flag",
@@ -827,16 +1412,98 @@ def _cost_numbers(r: DronesResult) -> dict[str, Quantity]:
 
 
 def _saturation_numbers(r: DronesResult) -> dict[str, Quantity]:
-    p, curve = r.params, r.saturation
-    capacity = (p.defender_capacity_low + p.defender_capacity_high) / 2
-    kill = (p.p_kill_drone_low + p.p_kill_drone_high) / 2
+    p, curve, air = r.params, r.saturation, r.air
+    rec = air.record
+    ql, qh = (100 - p.interval_pct) / 2, 100 - (100 - p.interval_pct) / 2
+    assumed = p_arrive(air.p_kill, p.raid_size_drone, air.capacity, air.ew)
     monthly = r.claims[(r.claims["period_end"] - r.claims["period_start"]).dt.days < 40]
     peak = monthly.loc[monthly["drones_downed"].idxmax()] if len(monthly) else None
+    claimed = r.strikes[r.strikes["drones_claimed_downed"].notna()]
+    big = claimed.loc[claimed["drones_claimed_downed"].idxmax()] if len(claimed) else None
+
+    def q(values: np.ndarray, pct: float) -> float:
+        return float(np.percentile(values, pct))
+
     return {
+        "calibrated": Quantity(
+            air.calibrated, "", "the drone air defence is fitted to published raids", "flag"
+        ),
+        "calibration_off": Quantity(
+            air.why == "switched off",
+            "",
+            "the scenario uses the priors, not the raid record",
+            "flag",
+        ),
+        "n_raids": Quantity(
+            len(rec), "raids", "raids with published launched, shot-down and lost counts", "count"
+        ),
+        "min_raids": Quantity(MIN_RAIDS, "raids", "fewest recorded raids for the fit", "count"),
+        "ew_share_median": Quantity(
+            float(np.median(air.ew)),
+            "",
+            "share of a raid lost to electronic warfare (median)",
+            "probability",
+        ),
+        "ew_share_low": Quantity(q(air.ew, ql), "", "EW share: interval low", "probability"),
+        "ew_share_high": Quantity(q(air.ew, qh), "", "EW share: interval high", "probability"),
+        "p_kill_engaged_median": Quantity(
+            float(np.median(air.p_kill)),
+            "",
+            "chance an engaged drone is shot down (median)",
+            "probability",
+        ),
+        "capacity_low": Quantity(
+            q(air.capacity, ql),
+            "weapons",
+            "weapons engaged per raid at most: interval low",
+            "count",
+        ),
+        "capacity_prior_high": Quantity(
+            p.defender_capacity_high, "weapons", "upper end of the capacity prior", "count"
+        ),
+        "capacity_median": Quantity(
+            float(np.median(air.capacity)), "weapons", "weapons engaged per raid (median)", "count"
+        ),
+        "record_ew_low": Quantity(
+            float(rec["share_ew"].min()) if len(rec) else None,
+            "",
+            "smallest share reported lost to electronic warfare in a raid",
+            "probability",
+        ),
+        "record_ew_high": Quantity(
+            float(rec["share_ew"].max()) if len(rec) else None,
+            "",
+            "largest share reported lost to electronic warfare in a raid",
+            "probability",
+        ),
+        "record_through_low": Quantity(
+            float(rec["share_through"].min()) if len(rec) else None,
+            "",
+            "smallest share of a recorded raid that got through",
+            "probability",
+        ),
+        "record_through_high": Quantity(
+            float(rec["share_through"].max()) if len(rec) else None,
+            "",
+            "largest share of a recorded raid that got through",
+            "probability",
+        ),
+        "record_largest_raid": Quantity(
+            int(rec["drones_launched"].max()) if len(rec) else None,
+            "drones",
+            "largest recorded raid",
+            "count",
+        ),
+        "record_inside": Quantity(
+            int(rec["inside"].sum()) if len(rec) else 0,
+            "raids",
+            "recorded raids whose share through lies in the model's interval",
+            "count",
+        ),
         "p_arrive_lone_drone": Quantity(
             float(curve["p_arrive"].iloc[0]),
             "",
-            "a lone drone gets through (middle of the priors)",
+            "a lone drone gets through (median)",
             "probability",
         ),
         "largest_raid": Quantity(
@@ -845,19 +1512,29 @@ def _saturation_numbers(r: DronesResult) -> dict[str, Quantity]:
         "p_arrive_largest_raid": Quantity(
             float(curve["p_arrive"].iloc[-1]),
             "",
-            "share of the largest raid getting through (middle of the priors)",
+            "share of the largest raid getting through (median)",
             "probability",
         ),
-        "defender_capacity_mid": Quantity(
-            capacity, "weapons", "weapons the defence engages per raid (middle)", "number"
+        "p_arrive_largest_raid_low": Quantity(
+            float(curve["low"].iloc[-1]), "", "largest raid: interval low", "probability"
+        ),
+        "p_arrive_largest_raid_high": Quantity(
+            float(curve["high"].iloc[-1]), "", "largest raid: interval high", "probability"
+        ),
+        "p_arrive_largest_raid_prior": Quantity(
+            float(curve["prior"].iloc[-1]),
+            "",
+            "share of the largest raid getting through under the uncalibrated priors (median)",
+            "probability",
         ),
         "raid_size_drone": Quantity(p.raid_size_drone, "drones", "drones per raid", "count"),
         "p_arrive_assumed_raid": Quantity(
-            float(p_arrive(kill, p.raid_size_drone, capacity)),
+            float(np.median(assumed)),
             "",
-            "share of the assumed raid getting through (middle of the priors)",
+            "share of the assumed raid getting through (median)",
             "probability",
         ),
+        "interval_pct": Quantity(p.interval_pct, "%", "width of the intervals shown", "number"),
         "claims_peak_downed": Quantity(
             None if peak is None else int(peak["drones_downed"]),
             "drones",
@@ -870,37 +1547,74 @@ def _saturation_numbers(r: DronesResult) -> dict[str, Quantity]:
             "month of the peak claim",
             "text",
         ),
+        "claim_raid_downed": Quantity(
+            None if big is None else int(big["drones_claimed_downed"]),
+            "drones",
+            "most drones Russia claims downed in one listed attack (claim)",
+            "count",
+        ),
+        "claim_raid_date": Quantity(
+            None if big is None else _day(big["date"]), "", "date of that attack", "text"
+        ),
     }
 
 
 def _reach_numbers(r: DronesResult) -> dict[str, Quantity]:
     p, strike, reach, targets = r.params, r.strike_systems, r.reach, r.targets
     per_system = reach.groupby("system_id")["n_reach"].sum()
-    deep_bands = [
-        lo_label for lo, lo_label in zip(DEPTH_BANDS_KM, BAND_LABELS, strict=False) if lo >= DEEP_KM
-    ]
-    deep_reach = reach[reach["band"].isin(deep_bands)].groupby("system_id")["n_reach"].sum()
+    deep_reach = reach.groupby("system_id")["n_reach_deep"].sum()
     is_drone = strike["system_class"] == "drone"
     drone_ids, missile_ids = strike.loc[is_drone, "system_id"], strike.loc[~is_drone, "system_id"]
     max_drone, max_missile = _most(per_system, drone_ids), _most(per_system, missile_ids)
     deep_drone, deep_missile = _most(deep_reach, drone_ids), _most(deep_reach, missile_ids)
+    deep = targets[targets["deep"]]
+    beyond = r.beyond
 
     def depth(mask: pd.Series) -> float | None:
-        reach_km = strike.loc[mask, "range_km_central"] - strike.loc[mask, "system_id"].map(
-            r.standoff_km
-        )
-        return None if reach_km.empty else max(float(reach_km.max()), 0.0)
+        if not mask.any():
+            return None
+        ranges = strike.loc[mask, "range_km_central"].to_numpy(float)
+        behind = np.array([r.standoff_km[s] for s in strike.loc[mask, "system_id"]], float)
+        return max(float((ranges - behind).max()), 0.0)
+
+    def count(kind: str) -> int:
+        return int((deep["target_type"] == kind).sum())
 
     line_date = r.edge["valid_from"].date()
     return {
         "n_targets": Quantity(len(targets), "targets", "targets in both target tables", "count"),
         "n_deep_targets": Quantity(
-            int((targets["line_distance_km"] >= DEEP_KM).sum()),
+            len(deep),
             "targets",
-            "targets at least the deep distance from the line",
+            "deep targets: refineries, Moscow's airports and strategic bomber bases",
             "count",
         ),
-        "deep_km": Quantity(DEEP_KM, "km", "a target this far from the line counts as deep", "km"),
+        "n_refineries": Quantity(count("refinery"), "refineries", "refineries listed", "count"),
+        "n_moscow_airports": Quantity(
+            count("airport"), "airports", "Moscow airports listed", "count"
+        ),
+        "n_bomber_bases": Quantity(
+            count("bomber_base"), "bases", "strategic bomber bases listed", "count"
+        ),
+        "n_beyond_reach": Quantity(
+            len(beyond), "targets", "targets no public system reaches", "count"
+        ),
+        "n_deep_beyond_reach": Quantity(
+            int(beyond["deep"].sum()), "targets", "deep targets no public system reaches", "count"
+        ),
+        "deep_beyond_reach": Quantity(
+            [
+                f"{n} ({d:,.0f} km)"
+                for n, d in zip(
+                    beyond.loc[beyond["deep"], "name"],
+                    beyond.loc[beyond["deep"], "line_distance_km"],
+                    strict=True,
+                )
+            ],
+            "",
+            "deep targets no public system reaches, with their distance from the line",
+            "names",
+        ),
         "launch_depth_km": Quantity(
             p.launch.standoff_km("drone"), "km", "drone launch positions behind the line", "km"
         ),
@@ -947,11 +1661,12 @@ def _reach_numbers(r: DronesResult) -> dict[str, Quantity]:
 def _budget_numbers(r: DronesResult) -> dict[str, Quantity]:
     p, systems, mix, sweep = r.params, r.systems, r.mix, r.sweep
     spend = pd.Series(mix["spend_usd"], index=systems["system_id"], dtype=float)
-    is_drone = (systems["system_class"] == "drone").to_numpy()
+    is_drone = systems["cap_group"].isin(DRONE_CLASSES).to_numpy()
     spent = float(spend.sum())
     drone_spend = float(spend[is_drone].sum()) / spent if spent > 0 else None
+    built = sweep[sweep["supply"] == "built"]
     by_budget = (
-        sweep.assign(is_drone=sweep["system_class"] == "drone")
+        built.assign(is_drone=built["cap_group"].isin(DRONE_CLASSES))
         .groupby(["budget_usd", "is_drone"])["spend_share_pct"]
         .sum()
         .unstack(fill_value=0)
@@ -967,38 +1682,95 @@ def _budget_numbers(r: DronesResult) -> dict[str, Quantity]:
     )
     exhausted = False
     if enters is not None:
-        at = sweep[(sweep["budget_usd"] == enters) & sweep["cap_group"].isin(DRONE_CAP_GROUPS)]
+        at = sweep[(sweep["budget_usd"] == enters) & sweep["cap_group"].isin(DRONE_CLASSES)]
         used = at.groupby("cap_group")["weapons"].sum()
         limits = {g: r.caps[g] for g in used.index if r.caps.get(g, 0) > 0}
         exhausted = bool(limits) and all(used[g] >= 0.99 * c for g, c in limits.items())
     last = sweep["budget_usd"].max() if len(sweep) else SWEEP_BUDGETS_USD[-1]
+    caps = r.caps_table.set_index("cap_group")
+    out: dict[str, Quantity] = {}
+    for group in BUILT_CLASSES:
+        row = caps.loc[group]
+        words = CLASS_WORDS[group]
+        for end in ("low", "central", "high"):
+            out[f"{group}_per_month_{end}"] = Quantity(
+                float(row[end]), "a month", f"{words} a month: {end}", "number"
+            )
+        out[f"{group}_statements"] = Quantity(
+            list(row["statements"]), "", f"statements behind the {words} cap", "names"
+        )
+        out[f"{group}_basis"] = Quantity(row["basis"], "", f"{words}: cap from", "text")
+        out[f"{group}_stale"] = Quantity(
+            bool(row["stale"]),
+            "",
+            f"{words}: no statement covers the as-of date; the latest one stands",
+            "flag",
+        )
+        out[f"{group}_words"] = Quantity(words, "", f"production class {group}", "text")
+    gifts = r.caps_table[r.caps_table["supply"] == "donated"].set_index("cap_group")
+    for group in DONATED_GROUP_NAMES:
+        there = group in gifts.index
+        row = gifts.loc[group] if there else None
+        record = None if row is None else _none(row["record_per_month"])
+        out[f"donated_{group}_in_mix"] = Quantity(
+            there, "", f"{_group_name(group)} is among the systems compared", "flag"
+        )
+        out[f"donated_{group}_name"] = Quantity(_group_name(group), "", "donated group", "text")
+        out[f"donated_{group}_low"] = Quantity(
+            None if row is None else float(row["low"]),
+            "a month",
+            f"{_group_name(group)} donors pass on a month: prior low",
+            "number",
+        )
+        out[f"donated_{group}_high"] = Quantity(
+            None if row is None else float(row["high"]),
+            "a month",
+            f"{_group_name(group)} donors pass on a month: prior high",
+            "number",
+        )
+        out[f"donated_{group}_record"] = Quantity(
+            record,
+            "a month",
+            f"{_group_name(group)}: reported deliveries a month since the first one",
+            "number",
+        )
+        out[f"donated_{group}_record_partial"] = Quantity(
+            bool(row is not None and row["record_partial"]),
+            "",
+            f"{_group_name(group)}: some donor published no number (the record is a floor)",
+            "flag",
+        )
+    out["donated_unpublished"] = Quantity(
+        [_group_name(g) for g in gifts.index if _none(gifts.loc[g, "record_per_month"]) is None],
+        "",
+        "donated systems whose delivered numbers were never published",
+        "names",
+    )
     return {
+        **out,
         "production_plan_public": Quantity(
-            bool(r.output), "", "a drone production plan was public on the as-of date", "flag"
+            bool(any(caps.loc[g, "basis"] == "statement" for g in DRONE_CLASSES)),
+            "",
+            "a drone production statement was public on the as-of date",
+            "flag",
         ),
-        "long_range_per_month": Quantity(
-            float(r.output.get("long_range", 0.0)),
-            "drones/month",
-            "long-range drones a month",
-            "number",
-        ),
-        "medium_range_per_month": Quantity(
-            float(r.output.get("medium_range", 0.0)),
-            "drones/month",
-            "medium-range drones a month",
-            "number",
+        "missile_cap_from_prior": Quantity(
+            caps.loc[BUILT_MISSILE_CLASS, "basis"] == "prior",
+            "",
+            "no statement on missile and missile-drone output is public: the cap is the prior",
+            "flag",
         ),
         "drone_output_multiplier": Quantity(
             p.drone_output_multiplier,
             "×",
-            "drone output relative to the latest stated plan",
+            "drone output relative to the stated figures",
             "ratio",
             1,
         ),
         "output_scaled": Quantity(
             p.drone_output_multiplier != 1.0,
             "",
-            "drone output is taken at other than the latest stated plan",
+            "drone output is taken at other than the stated figures",
             "flag",
         ),
         "budget_usd_m": Quantity(
@@ -1008,13 +1780,41 @@ def _budget_numbers(r: DronesResult) -> dict[str, Quantity]:
         "mix_drone_spend": Quantity(
             drone_spend, "of spending", "share of the budget the best mix spends on drones", "share"
         ),
-        "mix_hits": Quantity(
-            mix["hits"], "hits/month", "expected effective hits a month of the best mix", "number"
+        "mix_budget_hits": Quantity(
+            mix["hits_budget"],
+            "hits/month",
+            "expected effective hits a month from what the budget buys",
+            "number",
+        ),
+        "mix_budget_hits_low": Quantity(
+            r.mix_low["hits_budget"], "hits/month", "budget hits with every cap low", "number"
+        ),
+        "mix_budget_hits_high": Quantity(
+            r.mix_high["hits_budget"], "hits/month", "budget hits with every cap high", "number"
+        ),
+        "mix_donated_hits": Quantity(
+            mix["hits_donated"],
+            "hits/month",
+            "expected effective hits a month from donated missiles, on top",
+            "number",
+        ),
+        "mix_donated_hits_low": Quantity(
+            r.mix_low["hits_donated"], "hits/month", "donated hits with every cap low", "number"
+        ),
+        "mix_donated_hits_high": Quantity(
+            r.mix_high["hits_donated"], "hits/month", "donated hits with every cap high", "number"
+        ),
+        "any_donated": Quantity(
+            bool((systems["supply"] == "donated").any()),
+            "",
+            "some system compared is donated",
+            "flag",
         ),
         "missiles_enter_budget_usd_m": Quantity(
             None if enters is None else enters / 1e6,
             "USD m/month",
-            "smallest budget of the sweep at which missiles take a share of spending",
+            "smallest budget of the sweep at which built missiles and missile-drones take a "
+            "share of spending",
             "number",
         ),
         "sweep_budget_max_usd_m": Quantity(
@@ -1029,19 +1829,32 @@ def _budget_numbers(r: DronesResult) -> dict[str, Quantity]:
         "drones_first": Quantity(
             drones_first,
             "",
-            "at small budgets every dollar goes to drones; missiles enter only above a budget",
+            "at small budgets every dollar goes to drones; built missiles enter only above a "
+            "budget",
             "flag",
         ),
         "drone_supply_exhausted": Quantity(
             exhausted,
             "",
-            "when missiles enter the mix, drone production is used up",
+            "when built missiles enter the mix, drone production is used up",
             "flag",
         ),
         "n_funding": Quantity(
             len(r.funding), "statements", "public statements on US funding of drones", "count"
         ),
     }
+
+
+DONATED_GROUP_NAMES = {
+    "atacms": "ATACMS",
+    "storm_shadow": "Storm Shadow/SCALP",
+    "gmlrs": "GMLRS",
+    "glsdb": "GLSDB",
+}
+
+
+def _group_name(group: str) -> str:
+    return DONATED_GROUP_NAMES.get(group, group)
 
 
 def _effect_numbers(r: DronesResult) -> dict[str, Quantity]:
@@ -1095,14 +1908,9 @@ def _effect_numbers(r: DronesResult) -> dict[str, Quantity]:
 def key_numbers(r: DronesResult) -> dict[str, Quantity]:
     """The chapter's named results: recorded in results.json and read by every text."""
     return {
-        "n_systems": Quantity(len(r.systems), "systems", "systems compared", "count"),
-        "left_out": Quantity(
-            list(r.left_out), "", "chosen systems not yet public on the as-of date", "names"
-        ),
-        "interval_pct": Quantity(
-            r.params.interval_pct, "%", "width of the intervals shown", "number"
-        ),
         "confidence": Quantity(CONFIDENCE, "", "confidence in the cost comparison", "text"),
+        **_ledger_numbers(r),
+        **_band_numbers(r),
         **_cost_numbers(r),
         **_saturation_numbers(r),
         **_reach_numbers(r),

@@ -11,7 +11,7 @@ def judgments(k: dict[str, Quantity]) -> list[Judgment]:
     out = []
     if k["comparable"].value:
         text = render("drones", "cost", k, part="summary")
-        out.append(Judgment("drones", str(text), k["confidence"].value, "drones-cpeh"))
+        out.append(Judgment("drones", str(text), k["confidence"].value, "drones-bands"))
     if k["n_drone_types"].value and k["n_targets"].value:
         text = render("drones", "reach", k, part="summary")
         out.append(Judgment("drones", str(text), k["confidence"].value, "drones-reach-curve"))
