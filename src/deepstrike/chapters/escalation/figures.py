@@ -1,4 +1,5 @@
-"""Charts of the Escalation chapter: ladder, timeline, sabotage, tornado, Sobol, references."""
+"""Charts of the Escalation chapter: ladder against the background, timeline with step and
+control windows, sabotage, tornado, Sobol, references, and the tables beside them."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from deepstrike.chapters.escalation.model import (
-    HISTORY_RUNGS,
+    PRIOR_NAMES,
+    PRIORS,
     RUNG_LABELS,
+    RUNGS,
     EscalationResult,
     focus_quantity,
 )
@@ -32,57 +35,107 @@ def _pct(p: float) -> str:
     return f"{100 * p:.0f}%" if p >= 0.01 else f"{100 * p:.1f}%"
 
 
-def confidence_reason(basis: str, followed: float, n_steps: int, year: int | None) -> str:
+def confidence_reason(basis: str, followed: float, n_steps: int) -> str:
     """The reason behind a rung's confidence, in words (for the chart's hover text)."""
     return {
-        "few_steps": f"only {n_steps} past steps with a closed window",
-        "never_observed": "never observed after a past step: the number rests on the prior",
+        "few_steps": f"only {n_steps} Western steps with a closed window",
+        "never_observed": "never observed after a past step: the number is a prior",
+        "few_controls": "too few control windows to measure the background",
         "wide_interval": "the interval spans more than half the scale",
         "observed": f"observed after {followed:.0f} of {n_steps} past steps",
-        "tally": f"rate from the {year} tally of attacks",
-        "no_tally": "no tallied year public yet: the rate rests on the prior",
     }[basis]
 
 
 def ladder(result: EscalationResult) -> go.Figure:
-    """Probability per rung, lowest rung at the bottom: the dot is the predictive probability,
-    the bar the interval over the priors; the colour is the analytic confidence."""
+    """Per rung, lowest at the bottom: the forecast after this step (dot, with its interval;
+    the colour is the analytic confidence) beside the background without a step (open
+    circle, with its interval) and the range across the three stated priors (grey bar)."""
     table = result.ladder
     horizon_days, interval_pct = result.params.horizon_days, result.params.interval_pct
-    n_steps, year = result.evidence.n_steps, result.evidence.sabotage_year
+    n_steps = result.evidence.n_steps
     fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=table["prior_max"] - table["prior_min"],
+            y=table["label"],
+            base=table["prior_min"],
+            orientation="h",
+            marker={"color": "rgba(127,127,127,0.22)"},
+            width=0.5,
+            name="forecast across three priors",
+            hovertext=[
+                f"{html.escape(r.label)}: {_pct(r.prior_min)}–{_pct(r.prior_max)} across "
+                + ", ".join(
+                    f"{PRIOR_NAMES[n]} Beta({a:g}, {b:g}) {_pct(getattr(r, f'prior_{n}'))}"
+                    for n, (a, b) in PRIORS.items()
+                )
+                for r in table.itertuples()
+            ],
+            hoverinfo="text",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=table["background"],
+            y=table["label"],
+            mode="markers",
+            name="without a step (background)",
+            marker={"symbol": "circle-open", "size": 12, "color": "#595959", "line": {"width": 2}},
+            error_x={
+                "type": "data",
+                "array": table["background_high"] - table["background"],
+                "arrayminus": table["background"] - table["background_low"],
+                "thickness": 1,
+                "width": 4,
+                "color": "#8c8c8c",
+            },
+            hovertext=[
+                f"<b>{html.escape(r.label)}</b><br>background {_pct(r.background)} "
+                f"({interval_pct:g}% interval {_pct(r.background_low)}–{_pct(r.background_high)})"
+                + (
+                    f"<br>{100 * r.control_share:.0f}% of the control windows had one"
+                    if r.control_share == r.control_share and r.control_share is not None
+                    else "<br>no control window"
+                )
+                for r in table.itertuples()
+            ],
+            hoverinfo="text",
+        )
+    )
     for conf, colour in CONFIDENCE_COLOURS.items():
         part = table[table["confidence"] == conf]
         if part.empty:
             continue
-        reasons = [
-            confidence_reason(r.confidence_basis, r.followed, n_steps, year)
-            for r in part.itertuples()
-        ]
         hover = [
-            f"<b>{html.escape(r.label)}</b><br>{html.escape(r.word)} ({_pct(r.probability)})"
-            f"<br>{interval_pct:g}% interval {_pct(r.low)}–{_pct(r.high)}"
+            f"<b>{html.escape(r.label)}</b><br>"
             + (
-                f"<br>followed {r.followed:.0f} of {r.steps:.0f} past steps"
-                if r.steps == r.steps
-                else ""
+                f"{html.escape(r.prior_words)} ({_pct(r.prior_min)}–{_pct(r.prior_max)}) "
+                "across three priors: a prior, never observed after a step"
+                if r.never_observed
+                else f"{html.escape(r.word)} ({_pct(r.probability)})"
             )
-            + f"<br>confidence: {conf} ({html.escape(reason)})"
-            for r, reason in zip(part.itertuples(), reasons, strict=True)
+            + f"<br>{interval_pct:g}% interval {_pct(r.low)}–{_pct(r.high)}"
+            f"<br>this step adds {100 * r.effect:+.0f} points to the background"
+            f"<br>followed {r.followed:.0f} of {r.steps:.0f} past steps"
+            f"<br>confidence: {conf} "
+            f"({html.escape(confidence_reason(r.confidence_basis, r.followed, n_steps))})"
+            for r in part.itertuples()
         ]
         fig.add_trace(
             go.Scatter(
                 x=part["probability"],
                 y=part["label"],
                 mode="markers+text",
-                name=f"{conf} confidence",
+                name=f"after this step ({conf} confidence)",
                 marker={"color": colour, "size": 13},
                 text=[
-                    f"{w} ({_pct(p)})"
-                    for w, p in zip(part["word"], part["probability"], strict=True)
+                    f"{r.prior_words} ({_pct(r.prior_min)}–{_pct(r.prior_max)})"
+                    if r.never_observed
+                    else f"{r.word} ({_pct(r.probability)})"
+                    for r in part.itertuples()
                 ],
                 # labels of rungs near certainty would run off the right edge
-                textposition=["top left" if p > 0.8 else "top center" for p in part["probability"]],
+                textposition=["top left" if p > 0.7 else "top right" for p in part["probability"]],
                 error_x={
                     "type": "data",
                     "array": part["high"] - part["probability"],
@@ -108,10 +161,13 @@ def ladder(result: EscalationResult) -> go.Figure:
     )
     fig.update_layout(
         title={
-            "text": f"Russian response within {horizon_days} days, by rung of the ladder",
+            "text": f"Russian response within {horizon_days} days of this step, and without a step",
             "x": 0,
         },
-        height=150 + 62 * (len(labels) + 1),
+        height=190 + 66 * (len(labels) + 1),
+        barmode="overlay",
+        legend={"orientation": "h", "y": 1.0, "x": 0, "yanchor": "bottom"},
+        margin={"t": 110},
         xaxis={"range": [0, 1.02], "tickformat": ".0%", "title": "probability"},
         yaxis={
             "categoryorder": "array",
@@ -123,57 +179,95 @@ def ladder(result: EscalationResult) -> go.Figure:
     return fig
 
 
+def _runs(starts: pd.DatetimeIndex, horizon_days: int) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Stretches of time covered by control windows (first day, day after the last)."""
+    if len(starts) == 0:
+        return []
+    s = pd.Series(starts)
+    groups = (s.diff() != pd.Timedelta(days=1)).cumsum()
+    return [
+        (part.iloc[0], part.iloc[-1] + pd.Timedelta(days=horizon_days))
+        for _, part in s.groupby(groups)
+    ]
+
+
 def timeline(result: EscalationResult) -> go.Figure:
-    """Western steps (top row, with their response windows shaded) and Russian responses by rung."""
-    steps, responses = result.evidence.steps, result.responses
+    """Steps (top rows: Western, Ukrainian) with their effective windows shaded, the time
+    covered by control windows shaded green, and the Russian responses by rung: a filled
+    marker is counted for a Western step, a cross for a Ukrainian act, an open one for none."""
+    e, responses = result.evidence, result.responses
     horizon_days = result.params.horizon_days
-    rung_labels = RUNG_LABELS
+    windows = e.windows
     fig = go.Figure()
-    step_row = "Western steps"
-    rows = [step_row] + [rung_labels[r] for r in rung_labels if r in set(responses["rung"])]
-    for step in steps.itertuples():
-        end = step.date + pd.Timedelta(days=horizon_days)
+    west_row, ua_row = "Western steps", "Ukrainian acts"
+    present = [RUNG_LABELS[r] for r in RUNGS if r in set(responses["rung"])]
+    rows = [west_row, *([ua_row] if (windows["step_class"] == "ukrainian").any() else []), *present]
+    for first, end in _runs(e.starts, horizon_days):
         fig.add_vrect(
-            x0=step.date.strftime("%Y-%m-%d"),
+            x0=first.strftime("%Y-%m-%d"),
             x1=end.strftime("%Y-%m-%d"),
-            fillcolor="rgba(31,78,121,0.07)",
+            fillcolor="rgba(84,130,53,0.12)",
             line_width=0,
             layer="below",
         )
-    fig.add_trace(
-        go.Scatter(
-            x=steps["date"].dt.strftime("%Y-%m-%d"),
-            y=[step_row] * len(steps),
-            mode="markers",
-            name="Western step",
-            marker={"symbol": "diamond", "size": 12, "color": PALETTE[0]},
-            hovertext=[
-                f"<b>{html.escape(s.step_name)}</b> · {s.date:%d %b %Y}<br>"
-                f"{html.escape(s.description[:180])}"
-                for s in steps.itertuples()
-            ],
-            hoverinfo="text",
+    for w in windows.itertuples():
+        end = w.date + pd.Timedelta(days=float(w.window_days))
+        fig.add_vrect(
+            x0=w.date.strftime("%Y-%m-%d"),
+            x1=end.strftime("%Y-%m-%d"),
+            fillcolor="rgba(31,78,121,0.10)" if w.step_class == "western" else "rgba(192,0,0,0.08)",
+            line_width=0,
+            layer="below",
         )
-    )
-    for rung, label in rung_labels.items():
+    for cls, row, colour in (("western", west_row, PALETTE[0]), ("ukrainian", ua_row, "#c00000")):
+        part = windows[windows["step_class"] == cls]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=part["date"].dt.strftime("%Y-%m-%d"),
+                y=[row] * len(part),
+                mode="markers",
+                name=row,
+                marker={"symbol": "diamond", "size": 12, "color": colour},
+                hovertext=[
+                    f"<b>{html.escape(w.step_name)}</b> · {w.date:%d %b %Y}<br>"
+                    f"window {w.window_days:.0f} of {horizon_days} days"
+                    + (f" (cut short by {html.escape(str(w.cut_by))})" if w.cut_by else "")
+                    + ("" if w.closed else "<br><i>window still open</i>")
+                    for w in part.itertuples()
+                ],
+                hoverinfo="text",
+            )
+        )
+    classes = windows.set_index("step_id")["step_class"].to_dict()
+    for rung in RUNGS:
         part = responses[responses["rung"] == rung]
         if part.empty:
             continue
+        owner = part["step_id"].map(lambda s: classes.get(s) if isinstance(s, str) else None)
+        symbol = owner.map({"western": "circle", "ukrainian": "x"}).fillna("circle-open")
         claim = part["claimed_by"].fillna("")
         fig.add_trace(
             go.Scatter(
                 x=part["date"].dt.strftime("%Y-%m-%d"),
-                y=[label] * len(part),
+                y=[RUNG_LABELS[rung]] * len(part),
                 mode="markers",
-                name=label,
+                name=RUNG_LABELS[rung],
                 marker={
                     "size": 11,
                     "color": RUNG_COLOURS[rung],
-                    "line": {"color": "white", "width": 1},
+                    "symbol": symbol.tolist(),
+                    "line": {"color": RUNG_COLOURS[rung], "width": 1.5},
                 },
                 hovertext=[
                     f"<b>{html.escape(r.actor)}</b> · {r.date:%d %b %Y}<br>"
                     f"{html.escape(r.description[:180])}"
+                    + (
+                        f"<br>counted for: {html.escape(r.step_id)} (day {r.lag_days:.0f})"
+                        if isinstance(r.step_id, str)
+                        else "<br>counted for no step"
+                    )
                     + (
                         f"<br>answering: {html.escape(r.reacting_to)}"
                         if isinstance(r.reacting_to, str) and r.reacting_to
@@ -187,10 +281,11 @@ def timeline(result: EscalationResult) -> go.Figure:
         )
     fig.update_layout(
         title={
-            "text": f"Steps, {horizon_days}-day response windows (shaded) and Russian responses",
+            "text": f"Steps with their windows (blue, up to {horizon_days} days), control windows "
+            "(green) and Russian responses",
             "x": 0,
         },
-        height=170 + 45 * len(rows),
+        height=190 + 45 * len(rows),
         xaxis={"type": "date", "title": None},
         yaxis={
             "categoryorder": "array",
@@ -204,10 +299,24 @@ def timeline(result: EscalationResult) -> go.Figure:
 
 
 def sabotage(result: EscalationResult) -> go.Figure:
-    """Annual tallies of attacks (bars, low–high whiskers) and the forecast over the horizon."""
+    """Attacks attributed to Russia per year in the record (as of the as-of date) beside the
+    public tallies (bars with low–high whiskers), and the forecast over the horizon."""
     tallies, counts = result.tallies, result.simulation.sabotage_counts
     horizon_days, interval_pct = result.params.horizon_days, result.params.interval_pct
+    on_rung = result.responses[result.responses["rung"] == "sabotage_europe"]
     fig = go.Figure()
+    if not on_rung.empty:
+        per_year = on_rung["date"].dt.year.value_counts().sort_index()
+        fig.add_trace(
+            go.Bar(
+                x=per_year.index.astype(str),
+                y=per_year.to_numpy(),
+                name="attributed attacks in the record",
+                marker_color=RUNG_COLOURS["sabotage_europe"],
+                hovertext=[f"{n} attacks attributed by the as-of date" for n in per_year],
+                hoverinfo="text",
+            )
+        )
     for i, (tally, part) in enumerate(tallies.groupby("tally", sort=True)):
         part = part.sort_values("period_end")
         fig.add_trace(
@@ -240,7 +349,7 @@ def sabotage(result: EscalationResult) -> go.Figure:
         )
     )
     fig.update_layout(
-        title={"text": "Russian sabotage attacks in Europe: tallies and forecast", "x": 0},
+        title={"text": "Russian sabotage attacks in Europe: record, tallies and forecast", "x": 0},
         barmode="group",
         height=420,
         yaxis={"title": "attacks"},
@@ -395,35 +504,64 @@ def references(result: EscalationResult) -> go.Figure:
 
 
 def step_table(result: EscalationResult) -> pd.DataFrame:
-    """Closed steps, oldest first: was each followed by a response at each history rung?"""
+    """Closed steps, oldest first: class, effective window and responses counted per rung."""
     outcomes = result.evidence.outcomes
-    columns = ["date", "step", *(RUNG_LABELS[r] for r in HISTORY_RUNGS)]
+    columns = ["date", "step", "class", "window, days", *(RUNG_LABELS[r] for r in RUNGS)]
     if outcomes.empty:
         return pd.DataFrame(columns=columns)
     wide = (
-        outcomes.pivot(index=["date", "step_name"], columns="rung", values="followed")
+        outcomes.pivot(
+            index=["date", "step_name", "step_class", "window_days"], columns="rung", values="count"
+        )
         .rename_axis(columns=None)
         .reset_index()
         .sort_values("date")
     )
     wide["date"] = wide["date"].dt.strftime("%Y-%m-%d")
-    wide = wide[["date", "step_name", *HISTORY_RUNGS]].replace({True: "yes", False: "–"})
-    return wide.rename(columns={"step_name": "step", **RUNG_LABELS})[columns]
+    wide["window_days"] = wide["window_days"].round().astype(int)
+    wide["step_class"] = wide["step_class"].map(
+        {"western": "Western", "ukrainian": "Ukrainian act"}
+    )
+    for rung in RUNGS:
+        wide[rung] = wide[rung].map(lambda n: str(int(n)) if n else "–")
+    wide = wide[["date", "step_name", "step_class", "window_days", *RUNGS]]
+    names = {"step_name": "step", "step_class": "class", "window_days": "window, days"}
+    return wide.rename(columns={**names, **RUNG_LABELS})[columns]
 
 
 def ladder_table(result: EscalationResult) -> pd.DataFrame:
-    """Probability per rung with its interval, ICD 203 word and confidence."""
-    table = result.ladder
-    interval_pct = result.params.interval_pct
-    return table.assign(
-        probability=(100 * table["probability"]).round(1),
-        interval=(100 * table["low"]).round().astype(int).astype(str)
-        + "–"
-        + (100 * table["high"]).round().astype(int).astype(str),
-    )[["label", "probability", "interval", "word", "confidence"]].rename(
-        columns={
-            "label": "rung",
-            "probability": "probability, %",
-            "interval": f"{interval_pct:g}% interval, %",
+    """Per rung: the record (after steps, in control windows), the model's background, what
+    this step adds, the forecast with its interval and word, the three priors, confidence."""
+    t = result.ladder
+    pct = result.params.interval_pct
+
+    def span(lo: pd.Series, hi: pd.Series) -> pd.Series:
+        return (
+            (100 * lo).round().astype(int).astype(str)
+            + "–"
+            + (100 * hi).round().astype(int).astype(str)
+        )
+
+    control = t["control_share"].map(lambda v: "–" if v is None or v != v else f"{100 * v:.0f}%")
+    words = [f"{r.prior_words} (prior)" if r.never_observed else r.word for r in t.itertuples()]
+    return pd.DataFrame(
+        {
+            "rung": t["label"],
+            "after past steps": t["followed"].astype(int).astype(str)
+            + " of "
+            + t["steps"].astype(int).astype(str),
+            "control windows with one": control,
+            "background, %": (100 * t["background"]).round(1),
+            "this step adds, points": (100 * t["effect"]).round(1),
+            f"adds: {pct:g}% interval": span(t["effect_low"], t["effect_high"]),
+            "forecast, %": (100 * t["probability"]).round(1),
+            f"forecast: {pct:g}% interval": span(t["low"], t["high"]),
+            "three priors, %": span(t["prior_min"], t["prior_max"]),
+            "word": words,
+            "after Ukrainian acts": t["ua_followed"].astype(int).astype(str)
+            + " of "
+            + t["ua_steps"].astype(int).astype(str),
+            "Ukrainian acts: rate, %": (100 * t["ua_rate"]).round(0),
+            "confidence": t["confidence"],
         }
     )

@@ -15,25 +15,32 @@ Rung = Literal[
     "sabotage_europe",
     "attack_nato",
 ]
+# How the depth effect treats a step deeper than any on record.
+DepthRule = Literal["bounded", "extrapolate"]
 # The modelled rungs, lowest first: the schema's enumeration is the one list.
 ESCALATION_RUNGS: list[str] = list(get_args(Rung))
 
 
 class EscalationParams(ChapterParams):
-    """Chapter 4: the escalation ladder, base rates from the record of past steps, sensitivity."""
+    """Chapter 4: the escalation ladder against a background of control windows, sensitivity."""
 
     horizon_days: int = _field(
         90,
-        "A response counts when it falls this many days after a step; also the forecast horizon",
+        "Window after a step (and of each control window) in which a response counts; also "
+        "the forecast horizon",
         "days",
         ge=14,
         le=365,
     )
     prior_alpha: float = _field(
-        0.5, "Beta prior per rung: pseudo-steps followed by a response", "steps", ge=0.05, le=10.0
+        0.5,
+        "Beta prior of each rung's background and step effect: pseudo-windows with a response",
+        "windows",
+        ge=0.05,
+        le=10.0,
     )
     prior_beta: float = _field(
-        0.5, "Beta prior per rung: pseudo-steps not followed by one", "steps", ge=0.05, le=50.0
+        0.5, "The same prior: pseudo-windows without one", "windows", ge=0.05, le=50.0
     )
     depth_km: float = _field(
         300.0,
@@ -41,6 +48,12 @@ class EscalationParams(ChapterParams):
         "km",
         ge=0.0,
         le=3000.0,
+    )
+    depth_beyond_record: DepthRule = _field(
+        "bounded",
+        "Depth past the deepest closed step on record: bounded (the depth effect stops there) "
+        "or extrapolate (a scenario, not an estimate)",
+        "rule",
     )
     depth_or_per_100km_low: float = _field(
         1.0,
@@ -107,20 +120,29 @@ class EscalationParams(ChapterParams):
         1.25, "Odds ratio per 10,000 third-party troops: high", "ratio", ge=0.1, le=10.0
     )
     sabotage_tally: str = _field(
-        "csis", "Public tally of sabotage attacks the rate rests on (csis or iiss)", "tally id"
+        "csis",
+        "Public tally of sabotage attacks shown beside the record (csis or iiss)",
+        "tally id",
     )
     sabotage_rate_ratio_low: float = _field(
         1.0,
-        "Sabotage rate over the horizon relative to the latest tallied year: low",
+        "Sabotage attacks over the horizon relative to the rate of the attributed record "
+        "(attributions lag, tallies count more): low",
         "ratio",
         ge=0.1,
         le=20.0,
     )
     sabotage_rate_ratio_high: float = _field(3.0, "The same ratio: high", "ratio", ge=0.1, le=20.0)
     focus_rung: Rung = _field(
-        "attack_nato", "Rung whose probability the sensitivity analysis explains", "rung id"
+        "attack_nato", "Rung whose forecast the sensitivity analysis explains", "rung id"
     )
-    draws: int = _field(20_000, "Monte Carlo draws over the priors", "draws", ge=1000, le=1_000_000)
+    draws: int = _field(
+        20_000,
+        "Monte Carlo draws over the posteriors and effect sizes",
+        "draws",
+        ge=1000,
+        le=1_000_000,
+    )
     sobol_samples: int = _field(
         2048,
         "Base samples of the Sobol sensitivity analysis (rounded up to a power of two)",
