@@ -8,7 +8,7 @@ from deepstrike.prose import render
 
 
 def judgments(k: dict[str, Quantity]) -> list[Judgment]:
-    if k["n_refused"].value == 0:
+    if k["n_us"].value == 0:
         return []
     text = render("pattern", "judgment", k, part="summary")
-    return [Judgment("pattern", str(text), k["confidence"].value, "pattern-delays")]
+    return [Judgment("pattern", str(text), k["confidence"].value, "pattern-survival")]
