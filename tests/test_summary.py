@@ -41,9 +41,14 @@ def test_estimative_words_carry_their_numbers(baseline: build.BuildResult) -> No
     )
     text = " ".join(j.text for j in summary.key_judgments(_numbers(baseline)))
     text = prose.plain(text + " " + str(summary.bottom_line(_numbers(baseline))))
+    from deepstrike.language import likelihood_phrases, likelihood_problems
+
+    assert not likelihood_problems(text)
+    # Every ICD word stands in a phrase with its number, or in a range 'A to B (x–y%)'.
+    phrased = " ".join(likelihood_phrases(text))
     for word in words:
-        for match in re.finditer(rf"\b{word}\b", text):
-            assert re.match(r" \((<|>)?\d+%\)", text[match.end() :]), f"{word} without its number"
+        for _ in re.finditer(rf"(?<![a-z ]to )\b{word}\b(?! to )", text):
+            assert re.search(rf"\b{word}\b", phrased), f"{word} without its number"
 
 
 def test_a_missing_chapter_drops_its_judgments() -> None:
@@ -53,13 +58,16 @@ def test_a_missing_chapter_drops_its_judgments() -> None:
 
 @pytest.mark.slow
 def test_summary_follows_a_parameter_change(baseline: build.BuildResult, report_copy: Path) -> None:
-    before = _results(baseline)["supply.depletion_week_median"]["value"]
-    result = build.build(
-        "baseline", ["supply.firing_per_week=3"], out_root=report_copy, log=lambda _l: None
-    )
-    after = _results(result)["supply.depletion_week_median"]["value"]
-    assert after > before
+    before = _results(baseline)["supply.p_runs_out"]["value"]
+    overrides = [
+        "supply.firing_prior=stated",
+        "supply.firing_per_week_low=3",
+        "supply.firing_per_week_high=3",
+    ]
+    result = build.build("baseline", overrides, out_root=report_copy, log=lambda _l: None)
+    after = _results(result)["supply.p_runs_out"]["value"]
+    assert after != before
     page = result.briefing.read_text(encoding="utf-8")
     section = page[page.index('id="summary"') : page.index('id="chapter-pattern"')]
-    shown = re.findall(r'data-q="supply.depletion_week_median">([^<]+)<', section)
-    assert shown and set(shown) == {f"{after:.0f}"}
+    shown = re.findall(r'data-q="supply.p_runs_out">([^<]+)<', section)
+    assert shown and set(shown) == {prose.plain(f"{round(100 * after)}%")}

@@ -180,7 +180,14 @@ def rebuild_after_edits(cmd: list[str], root: Path, out: Path, scenario_ref: str
     }
 
 
-def run(scenario_ref: str, repeat: int, draws: int) -> dict[str, Any]:
+def progress(line: str) -> None:
+    """A bench takes minutes: say what it is doing as it goes (stderr keeps stdout the table)."""
+    print(f"bench: {line}", file=sys.stderr, flush=True)
+
+
+def run(
+    scenario_ref: str, repeat: int, draws: int, log: Callable[[str], None] = progress
+) -> dict[str, Any]:
     from deepstrike import render
 
     _, scenario = load_scenario(scenario_ref)
@@ -192,15 +199,23 @@ def run(scenario_ref: str, repeat: int, draws: int) -> dict[str, Any]:
         out = work / "report"
         for i in range(repeat):
             shutil.rmtree(out, ignore_errors=True)
+            log(f"cold build {i + 1}/{repeat} of {len(CHAPTERS)} notebooks ...")
             seconds, rss = timed([*cmd, "--out", str(out)], root)
             cold.append(seconds)
             peak = max(peak, rss)
+            log(f"  cold build {seconds:.1f} s, peak memory {rss / 1e6:.0f} MB")
             naive_dir = work / f"naive{i}"
             naive_dir.mkdir()
+            log(f"naive pipeline {i + 1}/{repeat}: papermill then nbconvert, one by one ...")
             naive.append(naive_pipeline(scenario, naive_dir))
-        warm = min(timed([*cmd, "--out", str(out)], root)[0] for _ in range(max(repeat, 2)))
-        print("bench: rebuilds after a parameter change and a template edit", flush=True)
+            log(f"  naive pipeline {naive[-1]:.1f} s")
+        warm_runs = max(repeat, 2)
+        log(f"warm rebuilds ({warm_runs}) ...")
+        warm = min(timed([*cmd, "--out", str(out)], root)[0] for _ in range(warm_runs))
+        log(f"  warm rebuild {warm:.2f} s")
+        log("rebuilds after a parameter change and a template edit ...")
         edits = rebuild_after_edits(cmd, root, out, scenario_ref)
+        log(f"  after a parameter change {edits['param_rebuild_s']:.1f} s")
         briefing = out / scenario_ref / "briefing.html"
         size = briefing.stat().st_size
         parts = {
@@ -209,6 +224,8 @@ def run(scenario_ref: str, repeat: int, draws: int) -> dict[str, Any]:
             "topojson": topojson_bytes(),
         }
     budget = sum(parts.values())
+    log(f"models at {draws:,} draws ...")
+    model_seconds = model_times(draws)
     return {
         "scenario": scenario_ref,
         "notebooks": len(CHAPTERS),
@@ -226,7 +243,7 @@ def run(scenario_ref: str, repeat: int, draws: int) -> dict[str, Any]:
         "size_ratio": size / budget,
         "peak_build_rss_bytes": peak,
         "model_draws": draws,
-        "model_seconds": model_times(draws),
+        "model_seconds": model_seconds,
     }
 
 

@@ -1,19 +1,33 @@
-"""Scenario -> validated parameters -> parallel papermill -> results.json -> briefing.html."""
+"""Scenario -> validated parameters -> parallel papermill -> results.json -> briefing.html.
+
+Faults a build survives without blocking the next one: its workers and kernels die with it
+however it ends (a parent-death signal on Linux), its lock is never inherited and a dead
+holder is detected, every file it writes is written whole or not at all (temporary file, fsync,
+rename), cache entries are checked when read, and the output set (briefing, results,
+provenance, PDF) replaces the previous one as a whole.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import fcntl
+import functools
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
+import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -29,10 +43,12 @@ from deepstrike import __version__, data, hindsight, paths, prose, summary
 from deepstrike.chapter import Chapter, read_results
 from deepstrike.chapters import CHAPTERS
 from deepstrike.language import Quantity
-from deepstrike.params import Scenario, catalogue, load_scenario
+from deepstrike.params import ParamError, Scenario, catalogue, load_scenario, shorten
 
 # Bump when the layout of executed notebooks or the cache key changes.
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
+# Packages whose version is part of the cache key and of the provenance; every runtime
+# dependency the project declares is added to these (see `key_packages`).
 KEY_PACKAGES = (
     "ipykernel",
     "jinja2",
@@ -45,8 +61,14 @@ KEY_PACKAGES = (
     "plotly",
     "pydantic",
     "pyyaml",
+    "salib",
     "scipy",
 )
+# The files of one build's output set, replaced together.
+OUTPUT_SET = ("briefing.html", "results.json", "provenance.json", "briefing.pdf")
+# A folder name chosen with --name (or made from a scenario's): letters, digits, - and _.
+_FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+RESERVED_NAMES = {"compare"}
 
 
 class BuildError(RuntimeError):
@@ -55,6 +77,10 @@ class BuildError(RuntimeError):
 
 class BuildBusy(RuntimeError):
     """Another build is writing into the same folder; exit code 3."""
+
+
+class OutputError(BuildError):
+    """The output folder cannot be written (read-only, full, a file); exit code 1."""
 
 
 @dataclass
@@ -73,6 +99,7 @@ class BuildResult:
     results_path: Path
     seconds: float
     outcomes: list[Outcome] = field(default_factory=list)
+    pdf: Path | None = None
 
 
 def _sha(payload: bytes) -> str:
@@ -159,9 +186,30 @@ def render_hash(chapter: Chapter) -> str:
     return _digest_files(files, PACKAGE_DIR)
 
 
+def _requirement_name(spec: str) -> str:
+    return re.split(r"[\s<>=!~;\[(]", spec.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+@functools.cache
+def key_packages() -> tuple[str, ...]:
+    """KEY_PACKAGES plus every runtime dependency declared in pyproject.toml (when the source
+    tree is at hand) or in the installed metadata: a dependency added later (scipy, SALib) is
+    in the cache key and the provenance without anyone remembering to list it here."""
+    names = set(KEY_PACKAGES)
+    pyproject = PACKAGE_DIR.parents[1] / "pyproject.toml"
+    with contextlib.suppress(OSError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+        names |= {_requirement_name(spec) for spec in project["dependencies"]}
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        for spec in metadata.requires("deepstrike") or []:
+            if "extra ==" not in spec:
+                names.add(_requirement_name(spec))
+    return tuple(sorted(names))
+
+
 def versions() -> dict[str, str]:
     out = {"deepstrike": __version__}
-    for name in KEY_PACKAGES:
+    for name in key_packages():
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -191,21 +239,320 @@ def check_against_data(scenario: Any, tables: dict[str, Any]) -> None:
         getattr(scenario, chapter.name).check_data(tables)
 
 
-def _execute(notebook: str, output: str, parameters: dict[str, Any], log_path: str) -> dict:
+# --- processes that die together -------------------------------------------------------------
+
+PR_SET_PDEATHSIG = 1
+try:  # looked up once here: a child between fork and exec should not have to load libraries
+    _PRCTL: Any = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+except (OSError, AttributeError):
+    _PRCTL = None
+
+
+def die_with_parent(parent_pid: int, sig: int = signal.SIGKILL) -> None:
+    """Have Linux send `sig` to this process when its parent ends, however the parent ends
+    (kill -9 included). Elsewhere a no-op. If the parent is already gone, end now."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os.kill(os.getpid(), sig)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """A pool worker: dies with the build; Ctrl-C is the build's to handle (it ends us)."""
+    die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _kill_pool(pool: ProcessPoolExecutor) -> None:
+    """End every worker now (their kernels follow by their own parent-death signal)."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_SOCKETS_PREFIX = "ds-kernel-"
+
+
+def _clean_stale_sockets() -> None:
+    """Kernel socket folders left in the temporary folder by builds that were killed."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_SOCKETS_PREFIX}*"):
+        found = re.match(rf"{_SOCKETS_PREFIX}(\d+)-", folder.name)
+        if found and not _pid_alive(int(found.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- the lock: one build per output folder ---------------------------------------------------
+
+# Lock descriptors this process holds. A forked child (a pool worker) closes its copies at
+# once, so the lock ends with the build and never with a straggler; the descriptors are also
+# close-on-exec, so no kernel or other program started from here inherits them.
+_HELD_LOCKS: set[int] = set()
+
+
+def _forget_locks() -> None:
+    for fd in list(_HELD_LOCKS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_locks)
+# When the recorded holder has ended but the lock is still held, processes it started are
+# ending too (they were told to die with it): wait this long before naming them.
+DEAD_HOLDER_GRACE_S = 5.0
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        now = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino)
+
+
+def _recorded_pid(fd: int) -> int | None:
+    with contextlib.suppress(OSError, ValueError):
+        return int(os.pread(fd, 32, 0).decode("ascii").strip() or "x")
+    return None
+
+
+def _holders(path: Path) -> list[int]:
+    """Processes with the lock file open (from /proc; [] where there is none)."""
+    target = str(path.resolve())
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        if int(entry.name) == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            for fd in (entry / "fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd) == target:
+                        found.append(int(entry.name))
+                        break
+    return sorted(found)
+
+
+def _acquire(path: Path, folder: Path) -> int:
+    grace_ends = None
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _recorded_pid(fd)
+            os.close(fd)
+            if holder is None or _pid_alive(holder):
+                raise BuildBusy(
+                    f"another build is writing to {folder} (pid {holder or 'unknown'}); "
+                    "wait for it to finish or build into another folder with --out"
+                ) from None
+            grace_ends = grace_ends or time.monotonic() + DEAD_HOLDER_GRACE_S
+            if time.monotonic() < grace_ends:
+                time.sleep(0.1)
+                continue
+            strays = ", ".join(map(str, _holders(path))) or "unknown"
+            raise BuildBusy(
+                f"the build that locked {folder} (pid {holder}) has ended, but processes it "
+                f"started still hold its lock (pid {strays}); end them with kill and build again"
+            ) from None
+        if not _same_file(fd, path):
+            # The previous holder removed the file as it finished: lock the new one instead.
+            os.close(fd)
+            continue
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _HELD_LOCKS.add(fd)
+        return fd
+
+
+def _remove_stale_locks(out_root: Path, keep: Path) -> None:
+    """Lock files nobody holds (left by killed builds) are removed, so they do not pile up."""
+    for path in out_root.glob(".*.lock"):
+        if path == keep:
+            continue
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if _same_file(fd, path):
+                path.unlink()
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _lock(out_root: Path, name: str) -> Iterator[None]:
+    out_root.mkdir(parents=True, exist_ok=True)
+    path = out_root / f".{name}.lock"
+    fd = _acquire(path, out_root / name)
+    try:
+        _remove_stale_locks(out_root, keep=path)
+        yield
+    finally:
+        _HELD_LOCKS.discard(fd)
+        # Removed while still held: a build waiting on this file notices and takes a new one.
+        with contextlib.suppress(OSError):
+            path.unlink()
+        os.close(fd)
+
+
+# --- files written whole or not at all ----------------------------------------------------------
+
+
+def _write_bytes(handle: Any, payload: bytes) -> None:
+    """The one place the build's files get their bytes (tests make it fail like a full disk)."""
+    handle.write(payload)
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path: Path, payload: bytes | str) -> None:
+    """Write `path` whole or leave it as it was: temporary file, fsync, rename."""
+    raw = payload.encode("utf-8") if isinstance(payload, str) else payload
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            _write_bytes(handle, raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_folder(path.parent)
+
+
+_atomic_write = atomic_write
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+try:
+    _RENAMEAT2: Any = ctypes.CDLL(None, use_errno=True).renameat2
+except (OSError, AttributeError):
+    _RENAMEAT2 = None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2); False where that is not supported."""
+    if _RENAMEAT2 is None:
+        return False
+    if _RENAMEAT2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def publish(new: Path, out_dir: Path, previous: Path) -> None:
+    """Put the folder `new` (a complete output set) where `out_dir` is, as a whole: readers
+    see the old set or the new one, never a mix, and no file of the old set is left behind."""
+    if not out_dir.exists():
+        os.rename(new, out_dir)
+    elif _exchange(new, out_dir):
+        shutil.rmtree(new, ignore_errors=True)
+    else:
+        # Two renames; a build killed between them is repaired by the next (`_recover`).
+        os.rename(out_dir, previous)
+        try:
+            os.rename(new, out_dir)
+        except OSError:
+            os.rename(previous, out_dir)
+            raise
+        shutil.rmtree(previous, ignore_errors=True)
+    _fsync_folder(out_dir.parent)
+
+
+def _recover(out_root: Path, name: str, out_dir: Path) -> None:
+    """Holding the lock, any staging folder of this name is from a killed build: put back a
+    set it had moved aside, then remove it."""
+    for stale in out_root.glob(f".staging-{name}.*"):
+        previous = stale / "previous"
+        if previous.is_dir() and not out_dir.exists():
+            os.rename(previous, out_dir)
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _describe_os_error(exc: OSError) -> str:
+    what = exc.strerror or str(exc)
+    where = f": {exc.filename}" if exc.filename else ""
+    return f"cannot write the build output ({what}{where}); the last good briefing is untouched"
+
+
+def _output_root(out_root: Path | str) -> Path:
+    root = Path(out_root).resolve()
+    if root.exists() and not root.is_dir():
+        raise OutputError(f"the output folder {root} is a file, not a folder (see --out)")
+    for parent in root.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"the output folder {root} lies inside a file, {parent}")
+            break
+    return root
+
+
+# --- executing notebooks -------------------------------------------------------------------------
+
+
+def _kernel_manager(sockets: str) -> Any:
+    """A kernel manager whose kernels talk over Unix sockets and die with this worker."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class KernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            kw["preexec_fn"] = functools.partial(die_with_parent, os.getpid())
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    # Unix sockets instead of TCP ports: kernels started at once by parallel workers (or by
+    # other builds) cannot race for the same free port, and nothing listens on the network.
+    # The connection file lives beside the sockets, so a killed build leaves one folder behind
+    # (removed by the next build), not stray files in the temporary folder.
+    return KernelManager(
+        kernel_name="python3",
+        transport="ipc",
+        ip=f"{sockets}/k",
+        connection_file=f"{sockets}/kernel.json",
+    )
+
+
+def _execute(
+    notebook: str, output: str, parameters: dict[str, Any], log_path: str, build_pid: int
+) -> dict:
     """Run one notebook in this worker process; never raises (exceptions do not pickle well)."""
     start = time.perf_counter()
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - must outlive the kernel
     # The kernel inherits this process's stderr: its warnings go to the log, not the terminal.
     os.dup2(log.fileno(), 2)
-    sockets = tempfile.mkdtemp(prefix="ds-kernel-")
+    sockets = tempfile.mkdtemp(prefix=f"{_SOCKETS_PREFIX}{build_pid}-")
     try:
         import papermill
-        from jupyter_client.manager import AsyncKernelManager
         from papermill.exceptions import PapermillExecutionError
 
-        # Unix sockets instead of TCP ports: kernels started at once by parallel workers (or by
-        # other builds) cannot race for the same free port, and nothing listens on the network.
-        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=f"{sockets}/k")
         papermill.execute_notebook(
             notebook,
             output,
@@ -215,7 +562,7 @@ def _execute(notebook: str, output: str, parameters: dict[str, Any], log_path: s
             cwd=str(Path(notebook).parent),
             start_timeout=120,
             execution_timeout=600,
-            km=km,
+            km=_kernel_manager(sockets),
         )
         return {"ok": True, "seconds": time.perf_counter() - start}
     except PapermillExecutionError as exc:
@@ -256,9 +603,45 @@ def _describe_failure(chapter: Chapter, info: dict, kept: Path) -> str:
         first_line = (info.get("source") or "").strip().splitlines()[:1]
         snippet = f" ({first_line[0][:60]!r})" if first_line else ""
         where += f", cell {index + 1}{snippet}"
-    return (
-        f"{where}: {info['ename']}: {info['evalue']}\n  partially executed notebook kept at {kept}"
+    kept_note = (
+        f"partially executed notebook kept at {kept}"
+        if kept.is_file()
+        else "no partially executed notebook was written"
     )
+    evalue = str(info["evalue"])
+    evalue = evalue if len(evalue) <= 400 else f"{evalue[:400]}… ({len(evalue):,} characters)"
+    return f"{where}: {info['ename']}: {evalue}\n  {kept_note}"
+
+
+def notebook_problem(path: Path) -> str | None:
+    """Why a source notebook cannot be executed, or None (checked before any kernel starts)."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"not a notebook file ({shorten(str(exc), 120)})"
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        return "not a notebook file (no list of cells)"
+    if nb.get("nbformat") != 4:
+        return f"notebook format {shorten(nb.get('nbformat'))} (expected 4)"
+    return None
+
+
+def read_cached_notebook(path: Path) -> str | None:
+    """A cached executed notebook's text, or None when it is missing or not whole."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        nb = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list) or "nbformat" not in nb:
+        return None
+    return text
+
+
+def _discard(path: Path, log: Callable[[str], None]) -> None:
+    log(f"  warning: cache entry {path.name} is corrupt; discarded, computing it again")
+    with contextlib.suppress(OSError):
+        path.unlink()
 
 
 def _git(*args: str) -> str:
@@ -295,43 +678,13 @@ def provenance(
     }
 
 
-def rebuild_command(scenario_ref: str, overrides: list[str]) -> str:
+def rebuild_command(scenario_ref: str, overrides: list[str], folder: str | None = None) -> str:
     parts = ["deepstrike", "build", "--scenario", scenario_ref]
     for item in overrides:
         parts += ["-p", item]
+    if folder:
+        parts += ["--name", folder]
     return shlex.join(parts)
-
-
-@contextlib.contextmanager
-def _lock(out_root: Path, name: str) -> Iterator[None]:
-    out_root.mkdir(parents=True, exist_ok=True)
-    path = out_root / f".{name}.lock"
-    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole build
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "unknown"
-        handle.close()
-        raise BuildBusy(
-            f"another build is writing to {out_root / name} (pid {holder}); "
-            "wait for it to finish or build into another folder with --out"
-        ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()))
-    handle.flush()
-    try:
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def parameter_rows(scenario: Scenario) -> list[dict[str, Any]]:
@@ -358,6 +711,86 @@ def parameter_rows(scenario: Scenario) -> list[dict[str, Any]]:
     return rows
 
 
+# --- overrides never masquerade as their scenario ---------------------------------------------
+
+
+def _flat(tree: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            out[key] = value
+    return out
+
+
+def differences(base: Scenario, scenario: Scenario) -> list[tuple[str, Any, Any]]:
+    """(name, scenario value, value used) of every parameter the overrides changed."""
+    old, new = _flat(base.model_dump(mode="json")), _flat(scenario.model_dump(mode="json"))
+    return [(name, old.get(name), value) for name, value in new.items() if old.get(name) != value]
+
+
+def override_folder(name: str, changed: list[tuple[str, Any, Any]]) -> str:
+    """`<scenario>-<short hash of the changed values>`: one folder per set of overrides, the
+    same however they were spelled (3 or 3.0), and never the scenario's own."""
+    if not changed:
+        return name
+    payload = json.dumps({k: v for k, _, v in changed}, sort_keys=True, default=str)
+    return f"{name}-{_sha(payload.encode())[:8]}"
+
+
+def _shown(value: Any) -> str:
+    text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _say_what_differs(
+    scenario: Scenario, base: Scenario, base_name: str, changed: list[tuple[str, Any, Any]]
+) -> Scenario:
+    """Title and description that say which parameters differ from the scenario (unless the
+    overrides set them)."""
+    listed = [(k, old, new) for k, old, new in changed if k not in ("title", "description")]
+    if not listed:
+        return scenario
+    update: dict[str, Any] = {}
+    if scenario.title == base.title:
+        names = ", ".join(k for k, _, _ in listed)
+        suffix = f" — changed: {names}" if len(names) <= 80 else f" — {len(listed)} changes"
+        update["title"] = base.title[: 200 - len(suffix)].rstrip() + suffix
+    if scenario.description == base.description:
+        count = f"{len(listed)} parameter{'s' if len(listed) != 1 else ''}"
+        items = "; ".join(
+            f"{k} = {_shown(new)} (scenario: {_shown(old)})" for k, old, new in listed
+        )
+        update["description"] = (
+            f"Scenario {base_name} with {count} changed on the command line: {items}. "
+            "Every other parameter is the scenario's."
+        )
+    return scenario.model_copy(update=update)
+
+
+def check_folder_name(folder: str) -> str:
+    if not _FOLDER_NAME.fullmatch(folder) or folder in RESERVED_NAMES:
+        raise ParamError(
+            f"--name {shorten(folder)}: use 1 to 100 letters, digits, - and _ (starting with a "
+            f"letter or digit), not {', '.join(sorted(RESERVED_NAMES))}"
+        )
+    return folder
+
+
+def prepare(
+    scenario_ref: str, overrides: list[str] | None = None, folder: str | None = None
+) -> tuple[str, Scenario, dict[str, Any]]:
+    """Validate a scenario and its overrides; return the output folder's name, the scenario
+    to build (retitled when overrides change it) and what the overrides changed."""
+    base_name, base = load_scenario(scenario_ref)
+    _, scenario = load_scenario(scenario_ref, overrides) if overrides else (base_name, base)
+    changed = differences(base, scenario)
+    name = check_folder_name(folder) if folder is not None else override_folder(base_name, changed)
+    scenario = _say_what_differs(scenario, base, base_name, changed)
+    return name, scenario, {"base_scenario": base_name, "changed": {k: v for k, _, v in changed}}
+
+
 def build(
     scenario_ref: str = "baseline",
     overrides: list[str] | None = None,
@@ -366,69 +799,134 @@ def build(
     use_cache: bool = True,
     log: Callable[[str], None] = print,
     pdf: bool = False,
+    name: str | None = None,
 ) -> BuildResult:
-    """Validate everything, run what is not cached, render, and write atomically."""
+    """Validate everything, run what is not cached, render, and replace the output set."""
     started = time.perf_counter()
     overrides = list(overrides or [])
-    name, scenario = load_scenario(scenario_ref, overrides)
+    folder, scenario, changes = prepare(scenario_ref, overrides, name)
     tables = data.validate_all()
     check_against_data(scenario, tables)
     for chapter in CHAPTERS:
-        if not (paths.notebooks_dir() / chapter.notebook).is_file():
+        source = paths.notebooks_dir() / chapter.notebook
+        if not source.is_file():
             raise BuildError(
                 f"notebook notebooks/{chapter.notebook} of chapter '{chapter.name}' is missing"
             )
+        problem = notebook_problem(source)
+        if problem:
+            raise BuildError(
+                f"notebook notebooks/{chapter.notebook} of chapter '{chapter.name}': {problem}"
+            )
     # Nothing has been written up to here: bad input ends the run before any kernel starts.
-
-    out_root = Path(out_root).resolve()
+    out_root = _output_root(out_root)
     data_hashes = data.file_hashes()
     env = versions()
-    with _lock(out_root, name):
-        out_dir = out_root / name
-        cache_dir = out_root / ".cache"
-        # Holding the lock, any staging folder left for this scenario is from a killed build.
-        for stale in out_root.glob(f".staging-{name}-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        staging = out_root / f".staging-{name}-{os.getpid()}"
-        for path in (out_dir, cache_dir, staging):
-            path.mkdir(parents=True, exist_ok=True)
-        try:
-            outcomes = _run_chapters(
-                scenario,
-                env,
-                cache_dir,
-                staging,
-                out_dir,
-                workers,
-                use_cache,
-                log,
-            )
-            result = _finish(
-                name,
+    try:
+        with _lock(out_root, folder):
+            return _build_locked(
+                folder,
                 scenario,
                 scenario_ref,
                 overrides,
+                name,
+                changes,
                 tables,
                 data_hashes,
-                outcomes,
-                out_dir,
+                env,
+                out_root,
+                workers,
+                use_cache,
+                log,
+                pdf,
                 started,
             )
-            if pdf:
-                from deepstrike.pdf import write_pdf
+    except OSError as exc:
+        raise OutputError(_describe_os_error(exc)) from exc
 
-                write_pdf(result.briefing, result.briefing.with_suffix(".pdf"))
-                log(f"  wrote {result.briefing.with_suffix('.pdf')}")
-            return result
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+
+def _build_locked(
+    folder: str,
+    scenario: Scenario,
+    scenario_ref: str,
+    overrides: list[str],
+    name: str | None,
+    changes: dict[str, Any],
+    tables: dict[str, Any],
+    data_hashes: dict[str, str],
+    env: dict[str, str],
+    out_root: Path,
+    workers: int | None,
+    use_cache: bool,
+    log: Callable[[str], None],
+    pdf: bool,
+    started: float,
+) -> BuildResult:
+    out_dir = out_root / folder
+    cache_dir = out_root / ".cache"
+    _recover(out_root, folder, out_dir)
+    _clean_stale_sockets()
+    staging = out_root / f".staging-{folder}.{os.getpid()}"
+    executed, new_set = staging / "executed", staging / "set"
+    for path in (cache_dir, executed, new_set):
+        path.mkdir(parents=True, exist_ok=True)
+    pdf_error = None
+    try:
+        outcomes = _run_chapters(
+            scenario, env, cache_dir, executed, new_set / "logs", out_dir, workers, use_cache, log
+        )
+        for outcome in outcomes:
+            # A cached chapter keeps the log of the run that made its notebook.
+            old_log = out_dir / "logs" / f"{outcome.chapter}.log"
+            if outcome.cached and old_log.is_file():
+                (new_set / "logs").mkdir(exist_ok=True)
+                shutil.copyfile(old_log, new_set / "logs" / old_log.name)
+        _finish(
+            folder,
+            scenario,
+            rebuild_command(scenario_ref, overrides, name),
+            changes,
+            tables,
+            data_hashes,
+            outcomes,
+            new_set,
+            started,
+            use_cache,
+            log,
+        )
+        if pdf:
+            from deepstrike.pdf import PdfError, write_pdf
+
+            try:
+                write_pdf(new_set / "briefing.html", new_set / "briefing.pdf")
+            except PdfError as exc:
+                # The set goes out without a PDF: an older one would not match the new HTML.
+                pdf_error = exc
+        publish(new_set, out_dir, staging / "previous")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    pdf_path = out_dir / "briefing.pdf"
+    if pdf and pdf_error is None:
+        log(f"  wrote {pdf_path}")
+    if pdf_error is not None:
+        raise pdf_error
+    return BuildResult(
+        folder,
+        out_dir,
+        out_dir / "briefing.html",
+        out_dir / "results.json",
+        time.perf_counter() - started,
+        outcomes,
+        pdf_path if pdf_path.is_file() else None,
+    )
 
 
 def _run_chapters(
     scenario: Scenario,
     env: dict[str, str],
     cache_dir: Path,
-    staging: Path,
+    executed: Path,
+    logs: Path,
     out_dir: Path,
     workers: int | None,
     use_cache: bool,
@@ -441,21 +939,30 @@ def _run_chapters(
         nb_params = scenario.notebook_parameters(chapter)
         key = cache_key(chapter, nb_params, env)
         cached = cache_dir / f"{chapter.name}-{key}.ipynb"
-        if use_cache and cached.is_file():
-            outcomes.append(Outcome(chapter.name, cached, 0.0, cached=True))
-            log(f"  [{len(outcomes)}/{total}] {chapter.notebook:<24} cached")
-        else:
-            todo.append((chapter, nb_params, cached))
+        if use_cache and cached.exists():
+            if read_cached_notebook(cached) is not None:
+                outcomes.append(Outcome(chapter.name, cached, 0.0, cached=True))
+                log(f"  [{len(outcomes)}/{total}] {chapter.notebook:<24} cached")
+                continue
+            _discard(cached, log)
+        todo.append((chapter, nb_params, cached))
     if not todo:
         return outcomes
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
-    logs = out_dir / "logs"
-    logs.mkdir(exist_ok=True)
+    logs.mkdir(parents=True, exist_ok=True)
     failures = []
-    with ProcessPoolExecutor(max_workers=n_workers) as pool:
+    # Forked workers, created by this (main) thread: their parent-death signal fires when this
+    # process ends, and they close their copy of the lock as they start.
+    pool = ProcessPoolExecutor(
+        max_workers=n_workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
+    try:
         pending = {}
         for chapter, nb_params, cached in todo:
-            output = staging / chapter.notebook
+            output = executed / chapter.notebook
             log(f"  [....] {chapter.notebook:<24} queued")
             future = pool.submit(
                 _execute,
@@ -463,6 +970,7 @@ def _run_chapters(
                 str(output),
                 nb_params,
                 str(logs / f"{chapter.name}.log"),
+                os.getpid(),
             )
             pending[future] = (chapter, output, cached)
         while pending:
@@ -472,17 +980,26 @@ def _run_chapters(
                 info = future.result()
                 step = f"[{len(outcomes) + len(failures) + 1}/{total}]"
                 if info["ok"]:
-                    shutil.copyfile(output, cached)
+                    atomic_write(cached, output.read_bytes())
                     outcomes.append(Outcome(chapter.name, cached, info["seconds"]))
                     log(f"  {step} {chapter.notebook:<24} done in {info['seconds']:.1f} s")
                 else:
+                    if not failures:
+                        shutil.rmtree(out_dir / "failed", ignore_errors=True)
                     kept = out_dir / "failed" / chapter.notebook
-                    kept.parent.mkdir(exist_ok=True)
+                    kept.parent.mkdir(parents=True, exist_ok=True)
                     if output.is_file():
                         shutil.copyfile(output, kept)
-                    message = _describe_failure(chapter, info, kept)
-                    failures.append(message)
+                    chapter_log = logs / f"{chapter.name}.log"
+                    if chapter_log.is_file():
+                        shutil.copyfile(chapter_log, kept.parent / chapter_log.name)
+                    failures.append(_describe_failure(chapter, info, kept))
                     log(f"  {step} {chapter.notebook:<24} FAILED")
+    except BaseException:
+        # Ctrl-C, SIGTERM (raised as SystemExit by the CLI), a full disk: no notebook goes on.
+        _kill_pool(pool)
+        raise
+    pool.shutdown(wait=True)
     if failures:
         raise BuildError(
             "build failed; the last good briefing is untouched.\n" + "\n".join(failures)
@@ -490,18 +1007,41 @@ def _run_chapters(
     return outcomes
 
 
-def _chapter_view(chapter: Chapter, notebook_text: str, executed: Path) -> Any:
+def _read_view(path: Path) -> dict[str, Any] | None:
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not (
+        isinstance(stored, dict)
+        and isinstance(stored.get("html"), str)
+        and isinstance(stored.get("sections"), list)
+    ):
+        return None
+    return stored
+
+
+def _chapter_view(
+    chapter: Chapter,
+    notebook_text: str,
+    executed: Path,
+    use_cache: bool = True,
+    log: Callable[[str], None] = print,
+) -> Any:
     """The chapter's HTML, rendered once per executed notebook and set of templates."""
     from deepstrike import render
 
     cached = executed.with_name(f"{executed.stem}-{render_hash(chapter)[:16]}.view.json")
-    if cached.is_file():
-        stored = json.loads(cached.read_text(encoding="utf-8"))
-        return render.ChapterView(chapter.name, chapter.title, stored["html"], stored["sections"])
+    if use_cache and cached.exists():
+        stored = _read_view(cached)
+        if stored is not None:
+            sections = [tuple(s) for s in stored["sections"]]
+            return render.ChapterView(chapter.name, chapter.title, stored["html"], sections)
+        _discard(cached, log)
     import nbformat
 
     view = render.chapter_html(nbformat.reads(notebook_text, 4), chapter.name, chapter.title)
-    _atomic_write(cached, json.dumps({"html": view.html, "sections": view.sections}))
+    atomic_write(cached, json.dumps({"html": view.html, "sections": view.sections}))
     return view
 
 
@@ -545,14 +1085,18 @@ def _claims(claims: Any, as_of: Any, by_id: dict[str, dict[str, Any]]) -> tuple[
 def _finish(
     name: str,
     scenario: Scenario,
-    scenario_ref: str,
-    overrides: list[str],
+    command: str,
+    changes: dict[str, Any],
     tables: dict[str, Any],
     data_hashes: dict[str, str],
     outcomes: list[Outcome],
     out_dir: Path,
     started: float,
-) -> BuildResult:
+    use_cache: bool = True,
+    log: Callable[[str], None] = print,
+) -> None:
+    """Write the output set (executed notebooks, results, provenance, briefing) into `out_dir`,
+    a staging folder that `publish` then puts in place as a whole."""
     from deepstrike import render
 
     by_name = {o.chapter: o for o in outcomes}
@@ -564,9 +1108,8 @@ def _finish(
         path = by_name[chapter.name].path
         text = path.read_text(encoding="utf-8")
         collected.update(read_results(json.loads(text)["cells"]))
-        views.append(_chapter_view(chapter, text, path))
-        shutil.copyfile(path, notebooks_out / chapter.notebook)
-    shutil.rmtree(out_dir / "failed", ignore_errors=True)
+        views.append(_chapter_view(chapter, text, path, use_cache, log))
+        atomic_write(notebooks_out / chapter.notebook, text)
     numbers = {c.name: chapter_numbers(collected, c) for c in CHAPTERS}
     context_of = {"as_of": scenario.as_of.isoformat()}
     findings = []
@@ -586,6 +1129,7 @@ def _finish(
         "title": scenario.title,
         "as_of": scenario.as_of.isoformat(),
         "seed": scenario.seed,
+        **changes,
         "parameters": scenario.model_dump(mode="json"),
         "results": dict(sorted(collected.items())),
     }
@@ -615,16 +1159,9 @@ def _finish(
         "parameters": parameter_rows(scenario),
         "sources": sources,
         "n_sources": len(used),
-        "provenance": provenance(
-            rebuild_command(scenario_ref, overrides), data_hashes, seconds, outcomes
-        ),
+        "provenance": provenance(command, data_hashes, seconds, outcomes),
     }
     page = render.briefing(context)
-    results_path = out_dir / "results.json"
-    briefing = out_dir / "briefing.html"
-    _atomic_write(results_path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-    _atomic_write(out_dir / "provenance.json", json.dumps(context["provenance"], indent=2) + "\n")
-    _atomic_write(briefing, page)
-    return BuildResult(
-        name, out_dir, briefing, results_path, time.perf_counter() - started, outcomes
-    )
+    atomic_write(out_dir / "results.json", json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    atomic_write(out_dir / "provenance.json", json.dumps(context["provenance"], indent=2) + "\n")
+    atomic_write(out_dir / "briefing.html", page)

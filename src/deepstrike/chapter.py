@@ -216,6 +216,7 @@ def parameters_source(chapter: Chapter) -> str:
                 type(default)
             ]
         comment = f"{unit}: {info.description}" if unit else info.description
-        lines.append(f"{name}: {kind} = {json.dumps(default)}  # {comment}")
+        literal = repr(default) if isinstance(default, bool) else json.dumps(default)
+        lines.append(f"{name}: {kind} = {literal}  # {comment}")
     # The formatter would rewrap long literals and move the help comments papermill reads.
     return "\n".join(["# fmt: off", *lines, "# fmt: on"])

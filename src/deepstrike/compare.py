@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -10,9 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from deepstrike import build, render
+from deepstrike import build, data, render
 from deepstrike.language import Quantity
-from deepstrike.params import ParamError
+from deepstrike.params import ParamError, load_scenario, problem_error
+
+# A page named after its scenarios stays readable; past this the name is shortened and a hash
+# of all the names keeps it unique (a file name may hold at most 255 bytes).
+MAX_PAGE_NAME = 100
 
 
 @dataclass
@@ -94,26 +99,66 @@ def parameter_rows(payloads: list[dict[str, Any]]) -> list[Row]:
     return rows
 
 
+def page_name(names: list[str]) -> str:
+    """`a--b.html`, or for many or long names `a--b--and-7-more-<hash>.html`."""
+    joined = "--".join(names)
+    if len(joined) <= MAX_PAGE_NAME:
+        return f"{joined}.html"
+    digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:10]
+    head = "--".join(n[:24] for n in names[:2])
+    return f"{head}--and-{len(names) - 2}-more-{digest}.html"
+
+
+def check(refs: list[str]) -> list[str]:
+    """Validate every scenario, as a build would, before anything is built; the names."""
+    if len(refs) < 2:
+        raise ParamError("compare needs at least two scenarios")
+    problems, names, scenarios = [], [], []
+    for ref in refs:
+        try:
+            name, scenario = load_scenario(ref)
+        except ParamError as exc:
+            problems.append(str(exc))
+            continue
+        names.append((ref, name))
+        scenarios.append(scenario)
+    if problems:
+        raise problem_error("compare", problems)
+    seen: dict[str, str] = {}
+    for ref, name in names:
+        if name in seen and seen[name] == ref:
+            raise ParamError(f"compare: scenario {ref} is listed twice")
+        if name in seen:
+            raise ParamError(
+                f"compare: {seen[name]} and {ref} are both named {name!r}, and each build "
+                "writes to report/<name>: rename one of the files"
+            )
+        seen[name] = ref
+    tables = data.validate_all()
+    for scenario in scenarios:
+        build.check_against_data(scenario, tables)
+    return [name for _, name in names]
+
+
 def compare(
     refs: list[str],
     out_root: Path | str = "report",
     log: Callable[[str], None] = print,
 ) -> Path:
     """Build each scenario (cache permitting) and write report/compare/<a>--<b>....html."""
-    if len(refs) < 2:
-        raise ParamError("compare needs at least two scenarios")
+    names = check(refs)
     out_root = Path(out_root)
     results = []
     for ref in refs:
         log(f"deepstrike: scenario {ref}")
         results.append(build.build(ref, out_root=out_root, log=log))
-    names = [r.scenario for r in results]
-    if len(set(names)) != len(names):
-        raise ParamError(f"scenarios must differ by name: {', '.join(names)}")
     payloads = [json.loads(r.results_path.read_text(encoding="utf-8")) for r in results]
     target_dir = out_root / "compare"
-    target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / f"{'--'.join(names)}.html"
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise build.OutputError(f"cannot write {target_dir} ({exc.strerror})") from exc
+    target = target_dir / page_name(names)
     scenarios = [
         {
             "name": r.scenario,
@@ -132,7 +177,8 @@ def compare(
             "command": "deepstrike compare " + " ".join(refs),
         }
     )
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        build.atomic_write(target, page)
+    except OSError as exc:
+        raise build.OutputError(f"cannot write {target} ({exc.strerror})") from exc
     return target

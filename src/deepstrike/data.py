@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -144,7 +145,9 @@ def _read_rows(path: Path, label: str) -> tuple[list[str], list[list[str]]]:
     if "\x00" in text:
         raise DataError(f"{label}: contains NUL bytes; the file is corrupt")
     try:
-        rows = list(csv.reader(text.splitlines(), strict=True))
+        # The csv module's own line handling (newline=""): a quoted field may span lines, and
+        # splitting into lines first would join its parts with nothing between them.
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:
         raise DataError(f"{label}: malformed CSV ({exc})") from None
     return rows[0], rows[1:]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -201,3 +202,151 @@ FILTERS = {
     "usd": lambda v: usd(_value(v)),
     "value": _value,
 }
+
+
+# --- ICD 203 in sentences, and a check that each word sits beside a number of its band ---------
+
+# Each word's band in per cent as shown; an edge (5%, 20%, ...) belongs to both neighbours, and
+# '<1%' and '>99%' are the ends of the scale.
+ICD_BANDS: dict[str, tuple[float, float]] = {
+    word: (round(100 * low, 6), round(100 * high, 6))
+    for (low, _), (high, word) in zip(((0.0, ""), *ICD_203[:-1]), ICD_203, strict=True)
+}
+# The two words that are nouns take 'has'; the adjectives take 'is'.
+_NOUN_WORDS = {
+    "almost no chance": "has almost no chance",
+    "roughly even chance": "has a roughly even chance",
+}
+
+
+def _predicate(word: str) -> str:
+    return _NOUN_WORDS.get(word, f"is {word}")
+
+
+def icd_predicate(p: Any) -> Markup:
+    """The likelihood as a predicate: 'is likely (62%)', 'has almost no chance (3%)', 'has a
+    roughly even chance (50%)'. For a quantity whose value is ICD words as text (one word, or
+    'A to B' across bands) the predicate alone, its numbers left to the template: 'is very
+    unlikely', 'ranges from almost no chance to very unlikely'."""
+    value = _value(p)
+    if isinstance(value, str):
+        words = value.strip()
+        low, sep, high = words.partition(" to ")
+        if sep and low in ICD_BANDS and high in ICD_BANDS:
+            return Markup.escape(f"ranges from {low} to {high}")
+        if words in ICD_BANDS:
+            return Markup.escape(_predicate(words))
+        raise ValueError(f"{words!r} is not an ICD 203 expression of likelihood")
+    word = likelihood_word(value)
+    shown = Markup(p.__html__()) if isinstance(p, Quantity) else Markup.escape(percent(value))
+    return Markup.escape(_predicate(word)) + Markup(" (") + shown + Markup(")")
+
+
+FILTERS["is_icd"] = icd_predicate
+
+_WORDS_RE = "|".join(sorted((re.escape(w) for w in ICD_WORDS), key=len, reverse=True))
+_NUM = r"(?:<|>)?\d+(?:\.\d+)?"
+# 'likely (62%)', 'almost no chance to very unlikely (4%–11%)', 'unlikely (20–45%)'.
+ICD_PHRASE = re.compile(
+    rf"\b(?P<word>{_WORDS_RE})(?: to (?P<word2>{_WORDS_RE}))?\s*\(\s*"
+    rf"(?P<n1>{_NUM})(?P<pct>%)?(?:\s*[–-]\s*(?P<n2>{_NUM})%)?\)?"
+)
+# '... cheaper in 100% of draws: almost certain': a number, then the word after a colon.
+_NUMBER_THEN_WORD = re.compile(rf"(?P<n1>{_NUM})%[^.;:()%]{{0,40}}?[:—]\s*(?P<word>{_WORDS_RE})\b")
+
+
+def _per_cent(shown: str) -> float:
+    """What a shown number stands for: '<1' -> 0.5, '>99' -> 99.5, '62' -> 62."""
+    if shown.startswith("<"):
+        return 0.5
+    if shown.startswith(">"):
+        return 99.5
+    return float(shown)
+
+
+def _band_problem(word: str, shown: str, where: str) -> str | None:
+    pct = _per_cent(shown)
+    if shown[:1] not in "<>" and not 1 <= pct <= 99:
+        return f"{where}: {shown}% is outside 1–99% (write '<1%' or '>99%')"
+    low, high = ICD_BANDS[word]
+    if not low <= pct <= high:
+        return f"{where}: {shown}% lies outside the band of '{word}' ({low:.0f}–{high:.0f}%)"
+    return None
+
+
+def _phrase_numbers(m: re.Match[str]) -> list[tuple[str, str]] | None:
+    """(word, number) pairs of one ICD phrase match, or None when its numbers are no per cent."""
+    if not (m["pct"] or m["n2"]):
+        return None  # 'likely (3 of 8 windows)'
+    if not (m["word2"] or m["n2"]):
+        return [(m["word"], m["n1"])]
+    return [(m["word"], m["n1"]), (m["word2"] or m["word"], m["n2"] or m["n1"])]
+
+
+def likelihood_problems(text: str) -> list[str]:
+    """Every ICD 203 word in plain `text` beside a number outside its band or outside 1–99%:
+    'almost certain (100%)', 'likely (30%)', 'in 100% of draws: almost certain'."""
+    problems = []
+    for m in ICD_PHRASE.finditer(text):
+        for word, shown in _phrase_numbers(m) or []:
+            problem = _band_problem(word, shown, repr(m.group(0)))
+            if problem:
+                problems.append(problem)
+    for m in _NUMBER_THEN_WORD.finditer(text):
+        problem = _band_problem(m["word"], m["n1"], repr(m.group(0)))
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def likelihood_phrases(text: str) -> list[str]:
+    """The ICD 203 phrases of plain `text` as written: ['likely (62%)', ...]."""
+    out = []
+    for m in ICD_PHRASE.finditer(text):
+        if _phrase_numbers(m) is None:
+            continue
+        words = m["word"] + (f" to {m['word2']}" if m["word2"] else "")
+        numbers = m["n1"] + ("%" if m["pct"] else "") + (f"–{m['n2']}%" if m["n2"] else "")
+        out.append(f"{words} ({numbers})")
+    return out
+
+
+# --- a quantity read with its unit, for tables (the comparison page) -------------------------
+
+# Units a quantity's text already says (a per cent sign, a dollar sign, the ×).
+_SAID_BY_TEXT = {"", "%", "USD", "probability", "share", "ratio", "×", "quantile"}
+
+
+def reading(q: Quantity) -> str:
+    """A quantity as a table shows it: its text with its unit in words, money as money:
+    '$77.9 m' for 77.9 'USD m', '2.7 missiles/week', '39 hits', '26 weeks', '38% of draws'."""
+    if q.value is None:
+        return "–"
+    text = q.text()
+    unit = (q.unit or "").strip()
+    if q.kind in ("text", "names", "date", "flag") or isinstance(q.value, bool):
+        return text
+    if q.kind in ("number", "count") and isinstance(q.value, (int, float)):
+        if unit.startswith("USD m"):
+            money = re.sub(r"\.?0+ m$", " m", usd(float(q.value) * 1e6))  # $77.9 m, $100 m
+            return money + (" a month" if unit.endswith("/month") else "")
+        if unit == "USD":
+            return usd(float(q.value))
+        if unit == "%":
+            return f"{text}%"
+    if q.kind == "count" and q.value == 1 and unit.endswith("s") and not unit.endswith("ss"):
+        unit = unit[:-1]  # '1 target', not '1 targets'
+    if (
+        unit in _SAID_BY_TEXT
+        or text.endswith(unit)
+        or (q.kind == "share" and not unit.startswith("of "))
+    ):
+        return text
+    return f"{text} {unit}"
+
+
+def label_words(label: str, name: str = "") -> str:
+    """A result's label as a heading: first letter capitalised; without a label, its name in
+    words ('drones.mix_hits' -> 'Mix hits')."""
+    text = (label or "").strip() or name.split(".", 1)[-1].replace("_", " ")
+    return text[:1].upper() + text[1:]

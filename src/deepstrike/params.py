@@ -168,8 +168,10 @@ def _names() -> list[str]:
 
 
 def _unknown(name: str) -> ParamError:
-    hint = _did_you_mean(name, _names())
-    return ParamError(f"unknown parameter '{name}'.{hint} See `deepstrike params` for the list.")
+    hint = _suggest(name, _names())
+    return ParamError(
+        f"unknown parameter {shorten(name)}.{hint} See `deepstrike params` for the list."
+    )
 
 
 _NAME_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -182,7 +184,7 @@ def check_name(name: str) -> None:
         _NAME_PART.match(p) and p.isidentifier() and not keyword.iskeyword(p) for p in parts
     ):
         raise ParamError(
-            f"parameter name {name!r} is not an identifier (expected name or chapter.name)"
+            f"parameter name {shorten(name)} is not an identifier (expected name or chapter.name)"
         )
 
 
@@ -196,30 +198,48 @@ def allowed_values(annotation: Any) -> list[Any]:
     return []
 
 
-def _format_error(err: ValidationError, origin: str) -> ParamError:
+def _problems_of(err: ValidationError, skip_unknown: bool = False) -> list[str]:
+    """One line per problem pydantic found, each naming the parameter, values shortened."""
     lines = []
     infos = {p.name: p for p in catalogue()}
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"] if not isinstance(p, int))
         if e["type"] == "extra_forbidden":
-            return ParamError(f"{origin}: {_unknown(loc)}")
-        value = e.get("input")
-        if e["type"] == "value_error" and "range out of order" in e["msg"]:
-            lines.append(f"{loc}: {e['msg'].removeprefix('Value error, ')}")
+            if not skip_unknown:
+                lines.append(str(_unknown(loc)))
             continue
-        shown = repr(value) if not isinstance(value, (dict, list)) else ""
+        value = e.get("input")
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "value_error" and "range out of order" in msg:
+            lines.append(f"invalid parameter {loc}: {msg}")
+            continue
+        shown = shorten(value) if not isinstance(value, (dict, list)) else ""
         desc = infos.get(loc)
         if e["type"] == "literal_error" and desc is not None:
             choices = allowed_values(desc.annotation)
-            hint = did_you_mean(value, choices)
+            hint = _suggest(value, choices)
             lines.append(
-                f"{loc} = {shown}: not an allowed value.{hint} "
+                f"invalid parameter {loc} = {shown}: not an allowed value.{hint} "
                 f"Allowed: {', '.join(map(str, choices))}"
             )
             continue
         hint = f" ({desc.description}; {desc.unit or 'no unit'})" if desc else ""
-        lines.append(f"{loc} = {shown}: {e['msg'].lower()}{hint}")
-    return ParamError(f"{origin}: invalid parameter " + "; ".join(lines))
+        lines.append(f"invalid parameter {loc} = {shown}: {msg[:1].lower()}{msg[1:]}{hint}")
+    return lines
+
+
+def problem_error(origin: str, problems: list[str]) -> ParamError:
+    """One ParamError for every problem found; `.problems` keeps them one by one."""
+    text = (
+        problems[0] if len(problems) == 1 else f"{len(problems)} problems: " + "; ".join(problems)
+    )
+    error = ParamError(f"{origin}: {text}")
+    error.problems = list(problems)  # type: ignore[attr-defined]
+    return error
+
+
+def _format_error(err: ValidationError, origin: str) -> ParamError:
+    return problem_error(origin, _problems_of(err))
 
 
 def _field_annotation(name: str) -> Any:
@@ -232,11 +252,18 @@ def _field_annotation(name: str) -> Any:
 def parse_override(text: str) -> tuple[str, Any]:
     """`chapter.name=value` from the command line: the value is coerced by the schema's type."""
     if "=" not in text:
-        raise ParamError(f"override {text!r} must look like name=value or chapter.name=value")
+        raise ParamError(
+            f"override {shorten(text)} must look like name=value or chapter.name=value"
+        )
     name, raw = text.split("=", 1)
     name = name.strip()
     check_name(name)
     annotation = _field_annotation(name)
+    if len(raw) > MAX_VALUE_CHARS:
+        raise ParamError(
+            f"-p {name}: the value is {len(raw):,} characters long; values are limited to "
+            f"{MAX_VALUE_CHARS:,}"
+        )
     if getattr(annotation, "__origin__", None) is list:
         # Lists are comma-separated on the command line: -p pattern.systems=himars,atacms
         return name, [item.strip() for item in raw.split(",") if item.strip()]
@@ -254,35 +281,79 @@ def _set(tree: dict[str, Any], name: str, value: Any) -> None:
         tree[name] = value
 
 
-def _check_tree(tree: dict[str, Any], origin: str) -> None:
-    chapters = set(GROUPS)
+def _is_number(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is list:
+        return any(_is_number(a) for a in typing.get_args(annotation))
+    return annotation in (int, float)
+
+
+def _tree_problems(tree: dict[str, Any]) -> list[str]:
+    """Every unknown or malformed name in a parameter tree, and booleans given for numbers
+    (pydantic would read `seed: true` as 1)."""
+    groups = set(GROUPS)
+    annotations = {p.name: p.annotation for p in catalogue()}
+    problems: list[str] = []
+
+    def check(name: str, value: Any) -> None:
+        try:
+            check_name(name)
+        except ParamError as exc:
+            problems.append(str(exc))
+            return
+        if name not in annotations:
+            problems.append(str(_unknown(name)))
+            return
+        items = value if isinstance(value, list) else [value]
+        if _is_number(annotations[name]) and any(isinstance(v, bool) for v in items):
+            problems.append(
+                f"invalid parameter {name} = {shorten(value)}: a boolean is not a number"
+            )
+
     for key, value in tree.items():
         name = str(key)
-        if key in chapters and isinstance(value, dict):
-            for sub in value:
-                check_name(f"{name}.{sub}")
-                _field_annotation(f"{name}.{sub}")
+        if len(name) > MAX_NAME_CHARS:
+            problems.append(f"parameter name {shorten(name)} is too long")
+        elif key in groups and isinstance(value, dict):
+            for sub, inner in value.items():
+                check(f"{name}.{sub}", inner)
+        elif name in groups:
+            problems.append(f"'{name}' must be a mapping of parameters")
+        elif "." in name and name in annotations:
+            # `supply.firing_per_week: 3` at the top of a YAML file: say how to write it.
+            group, field = name.split(".", 1)
+            problems.append(
+                f"'{name}' must be written nested in a scenario file: '{group}:' and under it "
+                f"'  {field}: {shorten(value)}'"
+            )
         else:
-            check_name(name)
-            if name in chapters:
-                raise ParamError(f"{origin}: '{name}' must be a mapping of parameters")
-            _field_annotation(name)
+            check(name, value)
+    return problems
+
+
+def _check_tree(tree: dict[str, Any], origin: str) -> None:
+    problems = _tree_problems(tree)
+    if problems:
+        raise problem_error(origin, problems)
 
 
 def scenario_path(ref: str) -> Path:
     """A scenario given by name (scenarios/NAME.yaml) or by path."""
+    if len(ref) > 4096:
+        raise ParamError(f"scenario {shorten(ref)} is not a name or a path")
     candidate = Path(ref)
     if candidate.suffix in {".yaml", ".yml"} or "/" in ref or "\\" in ref:
         if not candidate.is_file():
-            raise ParamError(f"scenario file {ref!r} not found")
+            raise ParamError(f"scenario file {shorten(ref)} not found")
         return candidate
     if not _NAME_PART.match(ref.replace("-", "_")):
-        raise ParamError(f"scenario name {ref!r} is not a valid name")
+        raise ParamError(f"scenario name {shorten(ref)} is not a valid name")
     path = paths.scenarios_dir() / f"{ref}.yaml"
     if not path.is_file():
         known = sorted(p.stem for p in paths.scenarios_dir().glob("*.yaml"))
-        hint = _did_you_mean(ref, known)
-        raise ParamError(f"unknown scenario {ref!r}.{hint} Available: {', '.join(known) or 'none'}")
+        hint = _suggest(ref, known)
+        raise ParamError(
+            f"unknown scenario {shorten(ref)}.{hint} Available: {', '.join(known) or 'none'}"
+        )
     return path
 
 
@@ -290,25 +361,88 @@ def scenario_name(path: Path) -> str:
     name = path.stem
     if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
         raise ParamError(f"scenario file name {path.name!r} may only use letters, digits, - and _")
+    if len(name) > MAX_NAME_CHARS:
+        raise ParamError(
+            f"scenario file name {shorten(path.name)} is too long (at most {MAX_NAME_CHARS} "
+            "characters before .yaml)"
+        )
     return name
 
 
+def shown_path(path: Path) -> str:
+    """A scenario file as a message names it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: Any, first: int, second: int) -> None:
+        super().__init__(f"duplicate key {shorten(key)} on lines {first} and {second}")
+        self.key, self.first, self.second = key, first, second
+
+
+def _construct_mapping(loader: Any, node: Any, deep: bool = False) -> Any:
+    """A mapping whose keys are unique: YAML keeps the last of two equal keys, which silently
+    drops values (a second `supply:` block would discard the first)."""
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            first = seen.get(key)
+        except TypeError:
+            continue  # an unhashable key: the constructor below reports it
+        line = key_node.start_mark.line + 1
+        if first is not None:
+            raise _DuplicateKey(key, first, line)
+        seen[key] = line
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
+
+
+# libyaml's parser where it is installed (the pure-Python one is ~50 times slower), with the
+# safe constructor and unique keys either way.
+class ScenarioLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    pass
+
+
+ScenarioLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
 def read_scenario_file(path: Path) -> dict[str, Any]:
+    where = f"scenario {shown_path(path)}"
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_SCENARIO_BYTES:
+            raise ParamError(
+                f"{where}: the file is {size:,} bytes; scenario files are limited to "
+                f"{MAX_SCENARIO_BYTES:,} bytes"
+            )
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_SCENARIO_BYTES + 1)
+        if len(raw) > MAX_SCENARIO_BYTES:
+            raise ParamError(f"{where}: scenario files are limited to {MAX_SCENARIO_BYTES:,} bytes")
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ParamError(f"scenario {path}: cannot be read ({exc})") from exc
+        raise ParamError(f"{where}: cannot be read ({exc})") from exc
     try:
-        tree = yaml.safe_load(text)
+        tree = yaml.load(text, Loader=ScenarioLoader)  # noqa: S506 - a safe loader
+    except _DuplicateKey as exc:
+        raise ParamError(
+            f"{where}: duplicate key {shorten(exc.key)} on lines {exc.first} and {exc.second} "
+            "(the second would silently replace the first)"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParamError(f"scenario {path}: malformed YAML{where}: {problem}") from exc
+        raise ParamError(f"{where}: malformed YAML{at}: {problem}") from None
     if tree is None:
         return {}
     if not isinstance(tree, dict):
-        raise ParamError(f"scenario {path}: must be a mapping of parameter names to values")
+        raise ParamError(f"{where}: must be a mapping of parameter names to values")
     return tree
 
 
@@ -317,21 +451,21 @@ def load_scenario(ref: str = "baseline", overrides: list[str] | None = None) -> 
     path = scenario_path(ref)
     name = scenario_name(path)
     tree = read_scenario_file(path)
-    _check_tree(tree, f"scenario {path}")
+    origin = f"scenario {shown_path(path)}"
     for text in overrides or []:
         key, value = parse_override(text)
         _set(tree, key, value)
-    return name, validate(tree, origin=f"scenario {name}")
+    return name, validate(tree, origin=origin)
 
 
 def validate(tree: dict[str, Any], origin: str = "parameters") -> Any:
+    """The scenario model of a parameter tree; every problem in it is reported at once."""
+    problems = _tree_problems(tree)
     try:
-        _check_tree(tree, origin)
-    except ParamError as exc:
-        if str(exc).startswith(origin):
-            raise
-        raise ParamError(f"{origin}: {exc}") from None
-    try:
-        return Scenario.model_validate(tree)
+        scenario = Scenario.model_validate(tree)
     except ValidationError as err:
-        raise _format_error(err, origin) from None
+        problems += _problems_of(err, skip_unknown=bool(problems))
+    else:
+        if not problems:
+            return scenario
+    raise problem_error(origin, problems)

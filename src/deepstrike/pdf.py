@@ -42,7 +42,10 @@ def chromium() -> str:
 
 
 def write_pdf(html_path: Path, pdf_path: Path, timeout: float = 120.0) -> Path:
-    """Render `html_path` to `pdf_path` atomically; raise PdfError with Chromium's words."""
+    """Render `html_path` to `pdf_path` atomically; raise PdfError with Chromium's words.
+
+    The build prints into its staging folder, so the PDF is part of the output set: replaced
+    with the briefing, or absent when this build printed none (never an older one)."""
     exe = chromium()
     tmp = pdf_path.with_name(f".{pdf_path.name}.{os.getpid()}.tmp")
     with tempfile.TemporaryDirectory(prefix="deepstrike-chromium-") as profile:
@@ -58,9 +61,28 @@ def write_pdf(html_path: Path, pdf_path: Path, timeout: float = 120.0) -> Path:
         except subprocess.TimeoutExpired:
             tmp.unlink(missing_ok=True)
             raise PdfError(f"Chromium did not finish printing within {timeout:.0f} s") from None
-    if done.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0:
+    if done.returncode != 0 or not _is_pdf(tmp):
         tmp.unlink(missing_ok=True)
         tail = (done.stderr or "").strip().splitlines()[-3:]
         raise PdfError("Chromium could not print the briefing: " + " / ".join(tail))
-    os.replace(tmp, pdf_path)
+    try:
+        # Chromium wrote it without fsync; a PDF cut short by a crash must not replace a whole one.
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, pdf_path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise PdfError(f"cannot write {pdf_path} ({exc.strerror})") from None
     return pdf_path
+
+
+def _is_pdf(path: Path) -> bool:
+    """A whole PDF file: the header at the start and the end-of-file marker near the end."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(5)
+            handle.seek(max(0, path.stat().st_size - 1024))
+            tail = handle.read()
+    except OSError:
+        return False
+    return head == b"%PDF-" and b"%%EOF" in tail

@@ -1,0 +1,140 @@
+// The briefing's only script besides plotly.js: the contents menu on narrow screens, the
+// current section in the sidebar, and judgments read in full. Plain JS, no library, nothing
+// fetched: it works from file://. Without it the contents are a plain list at the top.
+(function () {
+  "use strict";
+  var nav = document.getElementById("toc");
+  var toggle = document.querySelector(".menu-toggle");
+  var narrow = window.matchMedia("(max-width: 1099.98px)");
+
+  function setMenu(open) {
+    if (!nav || !toggle) return;
+    nav.classList.toggle("open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      setMenu(!nav.classList.contains("open"));
+    });
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") setMenu(false);
+  });
+
+  // Links of the contents and the sections they point to, in page order.
+  var links = nav ? Array.prototype.slice.call(nav.querySelectorAll('a[href^="#"]')) : [];
+  var entries = [];
+  links.forEach(function (a) {
+    var target = document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1)));
+    if (target) entries.push({ link: a, target: target });
+  });
+  if (nav) {
+    nav.addEventListener("click", function (e) {
+      var a = e.target.closest ? e.target.closest("a") : null;
+      if (a && narrow.matches) setMenu(false);
+      if (a) {
+        // Open the clicked chapter's sub-list at once (the scroll handler confirms it).
+        mark(entryOf(a));
+      }
+    });
+  }
+  function entryOf(a) {
+    for (var i = 0; i < entries.length; i++) if (entries[i].link === a) return entries[i];
+    return null;
+  }
+
+  var current = null;
+  function mark(entry) {
+    if (!entry || entry === current) return;
+    if (current) {
+      current.link.classList.remove("current");
+      current.link.removeAttribute("aria-current");
+    }
+    current = entry;
+    entry.link.classList.add("current");
+    entry.link.setAttribute("aria-current", "location");
+    var chapters = nav.querySelectorAll(".toc-chapter");
+    for (var i = 0; i < chapters.length; i++) {
+      chapters[i].classList.toggle("open", chapters[i].contains(entry.link));
+    }
+    // Keep the highlighted link in view inside the sidebar (never scrolls the page).
+    if (!narrow.matches) {
+      var top = entry.link.offsetTop, bottom = top + entry.link.offsetHeight;
+      if (top < nav.scrollTop + 40) nav.scrollTop = Math.max(0, top - 40);
+      else if (bottom > nav.scrollTop + nav.clientHeight - 40) {
+        nav.scrollTop = bottom - nav.clientHeight + 40;
+      }
+    }
+  }
+  // The current section is the last one whose heading is above a line near the top.
+  function update() {
+    var line = narrow.matches ? 60 : 24;
+    var found = entries.length ? entries[0] : null;
+    for (var i = 0; i < entries.length; i++) {
+      if (entries[i].target.getBoundingClientRect().top <= line) {
+        if (!found || entries[i].target.getBoundingClientRect().top >= found.target.getBoundingClientRect().top) {
+          found = entries[i];
+        }
+      }
+    }
+    mark(found);
+  }
+  var queued = false;
+  window.addEventListener("scroll", function () {
+    if (queued) return;
+    queued = true;
+    window.requestAnimationFrame(function () {
+      queued = false;
+      update();
+    });
+  }, { passive: true });
+  window.addEventListener("resize", update);
+  window.addEventListener("hashchange", update);
+  update();
+
+  // Key judgments: clamped to two lines; a click (or the "more" button) shows them in full.
+  function expandable(box, button) {
+    function flip() {
+      var open = box.classList.toggle("expanded");
+      if (button) button.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    box.addEventListener("click", function (e) {
+      if (e.target.closest && e.target.closest("a")) return;
+      flip();
+    });
+    if (button) button.addEventListener("click", flip);
+  }
+  var boxes = document.querySelectorAll(".kj-text");
+  for (var i = 0; i < boxes.length; i++) {
+    var box = boxes[i];
+    var clamped = box.classList.contains("clamp");
+    if (clamped && box.scrollHeight <= box.clientHeight + 2) continue;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "more";
+    button.title = "read the judgment in full";
+    button.setAttribute("aria-label", "read the judgment in full");
+    button.setAttribute("aria-expanded", "false");
+    box.parentNode.insertBefore(button, box.parentNode.firstChild);
+    expandable(box, button);
+  }
+
+  // A long 'since the previous edition' list starts folded.
+  var since = document.querySelector(".since");
+  if (since) {
+    var items = since.querySelectorAll(".since-items li");
+    if (items.length > 3) {
+      since.classList.add("collapsed");
+      var more = document.createElement("button");
+      more.type = "button";
+      more.className = "since-toggle";
+      more.textContent = "show all " + items.length;
+      more.addEventListener("click", function () {
+        var folded = since.classList.toggle("collapsed");
+        more.textContent = folded ? "show all " + items.length : "fold";
+      });
+      since.querySelector(".since-head").appendChild(document.createTextNode(" "));
+      since.querySelector(".since-head").appendChild(more);
+    }
+  }
+})();
