@@ -148,8 +148,16 @@ def test_every_figure_is_drawn_with_marks(wide: Opened) -> None:
         }))""",
     )
     assert counts, "no figures found"
+    # A chart with nothing public yet by the as-of date says so in its one annotation.
+    empty = set(
+        wide.page.eval_on_selector_all(
+            ".ds-figure",
+            """figs => figs.filter(f => !f.querySelector('.scatterlayer, .barlayer, .geo')
+                && f.querySelector('.annotation-text')).map(f => f.dataset.figure)""",
+        )
+    )
     for fig in counts:
-        assert fig["svg"] > 0 and fig["marks"] > 0, fig
+        assert fig["svg"] > 0 and (fig["marks"] > 0 or fig["id"] in empty), fig
 
 
 def test_first_screen_holds_the_bottom_line_and_key_judgments(

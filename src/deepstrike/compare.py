@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from deepstrike import build, data, render
+from deepstrike import build, compare_view, data, render
 from deepstrike.language import Quantity
 from deepstrike.params import ParamError, load_scenario, problem_error
 
@@ -175,6 +175,7 @@ def compare(
             "parameters": parameter_rows(payloads),
             "built_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
             "command": "deepstrike compare " + " ".join(refs),
+            **compare_view.page_context(payloads, results),
         }
     )
     try:

@@ -20,7 +20,7 @@ from typing import Any
 from markupsafe import Markup
 
 from deepstrike.chapters import CHAPTERS
-from deepstrike.edition import clause_with, moved_numbers, topic
+from deepstrike.edition import clause_with, mark_move, moved_numbers, topic
 from deepstrike.language import ICD_BANDS, ICD_PHRASE, Quantity, label_words, number, reading
 from deepstrike.summary import KeyJudgment, judgments_of
 
@@ -228,10 +228,9 @@ def _move_text(
         was = before.likelihoods[i] if i < len(before.likelihoods) else ""
         if was and was != phrase:
             clause = clause_with(after.plain, phrase) or phrase
-            mark = arrow(was, phrase)
-            texts.append(clause.replace(phrase, f"{was} → {phrase}{' ' + mark if mark else ''}", 1))
+            texts.append(mark_move(clause, was, phrase, arrow(was, phrase)))
     if texts:
-        return "; ".join(t[:1].upper() + t[1:] for t in texts)
+        return "; ".join(texts)
     moved = moved_numbers(before, after, old_results, new_results)
     shown = "; ".join(moved[:3])
     more = f"; {len(moved) - 3} more numbers" if len(moved) > 3 else ""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,21 @@ def clause_with(text: str, phrase: str) -> str:
     return text[begin:end].strip().rstrip(".")
 
 
+_VERB = re.compile(r"(?:\b(?:is|has a|has|ranges from)\s+)$")
+
+
+def mark_move(clause: str, was: str, now: str, mark: str = "") -> str:
+    """`clause` with the phrase `now` shown as 'was → now'; the verb before it ('is', 'has',
+    'ranges from') goes, since it agrees with one of the two words only."""
+    at = clause.find(now)
+    if at < 0:
+        return clause
+    head = _VERB.sub("", clause[:at])
+    shown = f"{was} → {now}" + (f" {mark}" if mark else "")
+    out = head + shown + clause[at + len(now) :]
+    return out[:1].upper() + out[1:]
+
+
 def likelihood_moves(before: KeyJudgment, after: KeyJudgment) -> list[str]:
     """Each ICD phrase that changed, in its clause: '... is unlikely (33%) → likely (62%) to run
     out within 26 weeks'."""
@@ -131,9 +147,10 @@ def likelihood_moves(before: KeyJudgment, after: KeyJudgment) -> list[str]:
         if was == phrase:
             continue
         clause = clause_with(after.plain, phrase) or phrase
-        shown = f"{was} → {phrase}" if was else f"{phrase} (new)"
-        clause = clause.replace(phrase, shown, 1)
-        out.append(clause[:1].upper() + clause[1:])
+        if was:
+            out.append(mark_move(clause, was, phrase))
+        else:
+            out.append(clause.replace(phrase, f"{phrase} (new)", 1))
     for phrase in old[len(new) :]:
         out.append(f"{phrase} → no likelihood stated")
     return out
