@@ -121,8 +121,9 @@ def _chapter_model(chapter: Any) -> Callable[[int], None]:
     from deepstrike import data
 
     def run_model(draws: int) -> None:
-        update = {"draws": draws} if "draws" in chapter.params.model_fields else {}
-        p = chapter.params().model_copy(update=update)
+        # run_model: the chapter's own parameters plus the shared groups (launch) it reads.
+        update = {"draws": draws} if "draws" in chapter.run_model.model_fields else {}
+        p = chapter.run_model().model_copy(update=update)
         tables = {n: data.load_table(n, as_of=AS_OF) for n in chapter.tables}
         chapter.numbers(chapter.analyse(p, tables, AS_OF, 1))
 

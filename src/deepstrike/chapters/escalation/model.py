@@ -670,7 +670,9 @@ def rung_forecast(
     shift = _shift(p, e, x, rung)
     if rung == "sabotage_europe":
         ratio = x["sabotage_ratio"]
-        rate = (a + (s - a) * np.exp(shift)) * ratio
+        # As for the other rungs, a past step's own effect is floored at zero: a draw where
+        # attacks fell after steps is a step that added nothing, not a negative rate.
+        rate = (a + np.maximum(s - a, 0.0) * np.exp(shift)) * ratio
         return -np.expm1(-rate), -np.expm1(-a * ratio), -np.expm1(-s * ratio), rate
     b = np.clip(a, 1e-12, 1 - 1e-9)
     own = np.clip(1.0 - (1.0 - s) / (1.0 - b), 1e-12, 1 - 1e-12)
