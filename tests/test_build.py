@@ -8,13 +8,12 @@ import json
 import re
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from deepstrike import build, cli, data, hindsight, paths, render
+from deepstrike import build, cli, data, paths, render
 from deepstrike.chapters import CHAPTERS
 from deepstrike.params import catalogue
 
@@ -221,10 +220,12 @@ def test_every_chapter_replays_at_other_dates(as_of: str, tmp_path: Path) -> Non
     assert payload["as_of"] == as_of
     for chapter in CHAPTERS:
         assert f"{chapter.name}.headline" in payload["results"]
-    # "What happened next" appears exactly when the data hold rows after the as-of date.
-    later = hindsight.later_rows(data.validate_all(), data.resources(), date.fromisoformat(as_of))
+    # Every forecast is in the ledger; the scorecard shows each question, open or resolved.
     page = result.briefing.read_text(encoding="utf-8")
-    assert ('id="what-happened-next"' in page) == bool(later)
+    assert payload["ledger"] and 'id="scorecard"' in page
+    if as_of == "2030-12-31":  # no window has closed: every question is still open
+        assert all(e["resolution"]["status"] == "open" for e in payload["ledger"])
+        assert 'id="scorecard--open"' in page
 
 
 def quantity_texts(page: str) -> dict[str, set[str]]:
@@ -321,3 +322,25 @@ def test_an_override_build_has_its_own_folder_and_says_what_differs(report_copy:
         "baseline", override, out_root=report_copy, log=lambda _l: None, name="strict"
     )
     assert named.out_dir == report_copy / "strict" and named.briefing.is_file()
+
+
+def test_a_new_edition_says_what_changed_since_the_last(report_copy: Path) -> None:
+    # Rebuilding into the same folder with another threshold: the new briefing names the
+    # parameter and the judgment it moved, and keeps the results it replaced.
+    first = json.loads((report_copy / "baseline" / "results.json").read_text())
+    override = ["pattern.months_threshold_days=120"]
+    result = build.build(
+        "baseline", override, out_root=report_copy, log=lambda _l: None, name="baseline"
+    )
+    kept = json.loads((result.out_dir / "previous_results.json").read_text())
+    assert kept["results"] == first["results"]
+    page = html.unescape(re.sub(r"<[^>]+>", "", result.briefing.read_text(encoding="utf-8")))
+    box = page[page.index("Since the previous edition (") :][:2000]
+    assert "1 parameter changed" in box and "months_threshold_days" in box
+    # The same build again is compared with the same earlier edition, not with itself.
+    again = build.build(
+        "baseline", override, out_root=report_copy, log=lambda _l: None, name="baseline"
+    )
+    again_page = html.unescape(re.sub(r"<[^>]+>", "", again.briefing.read_text(encoding="utf-8")))
+    assert "1 parameter changed" in again_page
+    assert json.loads((again.out_dir / "previous_results.json").read_text()) == kept

@@ -1,13 +1,11 @@
-"""The claim-check annex and the 'What happened next' section."""
+"""The claim-check annex, the scorecard and the backtest annex in the briefing."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pandas as pd
 import pytest
 
-from deepstrike import build, data, hindsight
+from deepstrike import build, data
 from deepstrike.params import CHAPTERS
 
 
@@ -49,20 +47,12 @@ def test_claim_paragraphs_exist_in_the_source_text(claims: pd.DataFrame) -> None
     assert claims["paragraph"].max() <= len(lines)
 
 
-def test_later_rows_only_after_as_of() -> None:
-    tables = data.validate_all()
-    rows = hindsight.later_rows(tables, data.resources(), dt.date(2024, 11, 18))
-    assert rows and all(r["date"] > "2024-11-18" for r in rows)
-    assert all(
-        r["sources"] and all(s["url"].startswith("http") for s in r["sources"]) for r in rows
-    )
-    assert hindsight.later_rows(tables, data.resources(), dt.date(2030, 12, 31)) == []
-
-
 @pytest.mark.slow
 def test_briefing_has_annex_and_hindsight(baseline: build.BuildResult) -> None:
     page = baseline.briefing.read_text(encoding="utf-8")
     assert 'id="claim-check"' in page and 'class="verdict verdict-wrong"' in page
-    assert 'id="what-happened-next"' in page
+    # The scorecard replaces the old list of later data rows; the backtest annex follows it.
+    assert 'id="scorecard"' in page and 'id="backtest"' in page
+    assert page.index('id="scorecard"') < page.index('id="backtest"')
     assert page.index('id="summary"') < page.index('id="chapter-pattern"')
     assert page.index('id="claim-check"') > page.index('id="chapter-escalation"')

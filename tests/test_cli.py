@@ -184,6 +184,24 @@ def test_a_unix_time_as_of_is_exit_2_and_writes_nothing(
     assert not out.exists()
 
 
+def test_backtest_is_a_subcommand_with_its_own_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["backtest", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: deepstrike backtest") and "--no-cache" in out
+
+
+def test_backtest_with_a_bad_parameter_is_exit_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report"
+    argv = ["backtest", "--out", str(out), "-p", "escalation.no_such_thing=1"]
+    assert cli.main(argv) == 2
+    assert "no_such_thing" in capsys.readouterr().err
+    assert not out.exists()
+
+
 # --- make lab, installation, the README ---------------------------------------------------------
 
 

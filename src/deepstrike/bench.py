@@ -217,6 +217,12 @@ def run(
         log("rebuilds after a parameter change and a template edit ...")
         edits = rebuild_after_edits(cmd, root, out, scenario_ref)
         log(f"  after a parameter change {edits['param_rebuild_s']:.1f} s")
+        log("backtest, cold and warm ...")
+        backtest_cmd = [str(BIN / "deepstrike"), "backtest", "--scenario", scenario_ref]
+        backtest_cmd += ["--out", str(out)]
+        backtest_cold = timed([*backtest_cmd, "--no-cache"], root)[0]
+        backtest_warm = min(timed(backtest_cmd, root)[0] for _ in range(2))
+        log(f"  backtest cold {backtest_cold:.1f} s, warm {backtest_warm:.2f} s")
         briefing = out / scenario_ref / "briefing.html"
         size = briefing.stat().st_size
         parts = {
@@ -243,6 +249,8 @@ def run(
         "size_budget_parts": parts,
         "size_ratio": size / budget,
         "peak_build_rss_bytes": peak,
+        "backtest_cold_s": backtest_cold,
+        "backtest_warm_s": backtest_warm,
         "model_draws": draws,
         "model_seconds": model_seconds,
     }
@@ -297,6 +305,10 @@ def table(result: dict[str, Any]) -> str:
             f"{result['peak_build_rss_bytes'] / 1e6:.0f} MB",
             verdict("peak_build_rss_bytes", result["peak_build_rss_bytes"]),
         ),
+    ]
+    rows += [
+        ("deepstrike backtest, cold", f"{result['backtest_cold_s']:.1f} s", ""),
+        ("deepstrike backtest, warm (cached)", f"{result['backtest_warm_s']:.2f} s", ""),
     ]
     for name, seconds in result["model_seconds"].items():
         rows.append(

@@ -39,7 +39,7 @@ from typing import Any
 
 import pandas as pd
 
-from deepstrike import __version__, data, hindsight, paths, prose, summary
+from deepstrike import __version__, backtest, data, edition, ledger, paths, prose, summary
 from deepstrike.chapter import Chapter, read_results
 from deepstrike.chapters import CHAPTERS
 from deepstrike.language import Quantity
@@ -871,10 +871,15 @@ def _build_locked(
     for path in (cache_dir, executed, new_set):
         path.mkdir(parents=True, exist_ok=True)
     pdf_error = None
+    # The backtest: from its cache, or in a process of its own beside the notebooks.
+    backtest_run = backtest.start(scenario, scenario_ref, overrides, out_root, use_cache, tables)
     try:
         outcomes = _run_chapters(
             scenario, env, cache_dir, executed, new_set / "logs", out_dir, workers, use_cache, log
         )
+        backtest_result, problem = backtest.finish(backtest_run, tables)
+        if problem:
+            log(f"  {problem}; the briefing goes out without its backtest annex")
         for outcome in outcomes:
             # A cached chapter keeps the log of the run that made its notebook.
             old_log = out_dir / "logs" / f"{outcome.chapter}.log"
@@ -893,6 +898,8 @@ def _build_locked(
             started,
             use_cache,
             log,
+            backtest_result,
+            published=out_dir,
         )
         if pdf:
             from deepstrike.pdf import PdfError, write_pdf
@@ -904,6 +911,7 @@ def _build_locked(
                 pdf_error = exc
         publish(new_set, out_dir, staging / "previous")
     finally:
+        backtest_run.stop()  # the build failed first: the backtest goes too
         shutil.rmtree(staging, ignore_errors=True)
     pdf_path = out_dir / "briefing.pdf"
     if pdf and pdf_error is None:
@@ -1094,6 +1102,8 @@ def _finish(
     started: float,
     use_cache: bool = True,
     log: Callable[[str], None] = print,
+    backtest_result: dict[str, Any] | None = None,
+    published: Path | None = None,
 ) -> None:
     """Write the output set (executed notebooks, results, provenance, briefing) into `out_dir`,
     a staging folder that `publish` then puts in place as a whole."""
@@ -1133,8 +1143,13 @@ def _finish(
         "parameters": scenario.model_dump(mode="json"),
         "results": dict(sorted(collected.items())),
     }
+    # Every forecast as a ledger question, resolved where its window has closed.
+    payload["ledger"] = ledger.entries(numbers, scenario.as_of, tables)
     described = data.resources()
     visible = {t: data.as_of_filter(f, described[t], scenario.as_of) for t, f in tables.items()}
+    # What the reader saw last time: the edition this build replaces (see deepstrike.edition).
+    payload["data"] = edition.data_summary(visible, described)
+    previous = edition.previous_payload(published, payload) if published else None
     reg = tables[data.REGISTRY]
     by_id = data.registry_records(reg)
     used = data.sources_used(visible, reg, scenario.as_of)
@@ -1144,12 +1159,14 @@ def _finish(
     seconds = time.perf_counter() - started
     context = {
         "bottom_line": summary.bottom_line(numbers),
+        "since_last": edition.box(previous, payload),
         "judgments": summary.key_judgments(numbers),
         "chapter_titles": {c.name: c.title for c in CHAPTERS},
         "claims": claim_rows,
         "later_claims": later_claims,
         "claim_counts": sorted(counts.items(), key=lambda kv: -kv[1]),
-        "hindsight": hindsight.later_rows(tables, described, scenario.as_of),
+        "scorecard": ledger.scorecard(payload["ledger"], scenario.as_of, reg),
+        "backtest": backtest.annex(backtest_result),
         "title": scenario.title,
         "scenario_name": name,
         "as_of": scenario.as_of.isoformat(),
@@ -1163,5 +1180,8 @@ def _finish(
     }
     page = render.briefing(context)
     atomic_write(out_dir / "results.json", json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    kept = edition.previous_text(previous)
+    if kept is not None:
+        atomic_write(out_dir / edition.PREVIOUS, kept)
     atomic_write(out_dir / "provenance.json", json.dumps(context["provenance"], indent=2) + "\n")
     atomic_write(out_dir / "briefing.html", page)

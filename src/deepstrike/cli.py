@@ -85,6 +85,13 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--workers", type=int, default=None, help="local workers [cores]")
     sweep.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
     sweep.add_argument("--out", default="report/sweep.parquet", help="Parquet file to write")
+    # Listed here for --help; its own options are parsed by deepstrike.backtest.main.
+    sub.add_parser(
+        "backtest",
+        add_help=False,
+        help="replay the models as of past dates and score their forecasts "
+        "(deepstrike backtest --help)",
+    )
     params = sub.add_parser("params", help="list every parameter with default, unit and bounds")
     params.add_argument(
         "--scenario",
@@ -356,6 +363,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["backtest"]:
+        from deepstrike import backtest
+
+        return backtest.main(argv[1:], log=say)
     args = _parser().parse_args(argv)
     from deepstrike.build import BuildBusy, BuildError
     from deepstrike.data import DataError
