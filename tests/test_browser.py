@@ -320,3 +320,69 @@ def test_the_comparison_page_renders(
         assert found["scroll"] <= found["width"] and found["out"] == [], found
     finally:
         opened.page.close()
+
+
+# --- what-if sliders ---------------------------------------------------------------------------
+
+HEADLINE = 'c => document.querySelector(`[data-headline="${c}"]`).innerText'
+# What a reader sees change in a chart: the marks, and the lines and notes drawn on it.
+CHART = """id => { const g = document.getElementById(id);
+  return JSON.stringify([g.data.map(t => [t.x, t.y, t.text]), g.layout.shapes || [],
+    (g.layout.annotations || []).map(a => a.text)]); }"""
+
+
+def _move(page: Any, chapter: str, lever: int, to: int) -> None:
+    page.eval_on_selector(
+        f"#whatif-{chapter} input[data-lever='{lever}']",
+        "(s, v) => { s.value = String(v); s.dispatchEvent(new Event('input')); }",
+        to,
+    )
+
+
+def test_every_slider_moves_the_headline_and_the_chart(wide: Opened) -> None:
+    boxes = wide.page.eval_on_selector_all(
+        ".whatif",
+        """bs => bs.map(b => ({chapter: b.dataset.chapter,
+            figure: JSON.parse(b.querySelector('.whatif-data').textContent).figure,
+            sliders: [...b.querySelectorAll('input[type=range]')].map(s => ({
+              max: Number(s.max), value: Number(s.value)}))}))""",
+    )
+    assert {b["chapter"] for b in boxes} == {c.name for c in CHAPTERS}
+    for box in boxes:
+        chapter, figure = box["chapter"], box["figure"]
+        before = wide.page.evaluate(HEADLINE, chapter)
+        chart = wide.page.evaluate(CHART, figure)
+        for n, slider in enumerate(box["sliders"]):
+            # the far end from the scenario's value: the end most likely to change the view
+            to = 0 if slider["value"] > slider["max"] / 2 else slider["max"]
+            _move(wide.page, chapter, n, to)
+            moved = wide.page.evaluate(HEADLINE, chapter)
+            assert moved != before, (chapter, n)
+            assert wide.page.evaluate(CHART, figure) != chart, (chapter, n, "chart")
+            _move(wide.page, chapter, n, slider["value"])
+            assert wide.page.evaluate(HEADLINE, chapter) == before, (chapter, n, "back")
+        assert wide.page.evaluate(CHART, figure) == chart
+    assert wide.errors == [] and wide.requests == []
+    screenshot(wide.page, shots(Path(wide.url.removeprefix("file://")).parent) / "whatif.png")
+
+
+def test_a_slider_point_shows_what_a_full_build_gives(
+    wide: Opened, browser: Any, report_copy: Path
+) -> None:
+    # Supply at 52 weeks: the precomputed headline is the headline of a build with that value.
+    labels = wide.page.eval_on_selector(
+        "#whatif-supply input[data-lever='2']", "s => JSON.parse(s.dataset.labels)"
+    )
+    _move(wide.page, "supply", 2, labels.index("52 weeks"))
+    shown = wide.page.evaluate(HEADLINE, "supply")
+    _move(wide.page, "supply", 2, labels.index("26 weeks"))
+    full = build.build(
+        "baseline", ["supply.horizon_weeks=52"], out_root=report_copy, log=lambda _l: None
+    )
+    other = Opened(browser, full.briefing, WIDE)
+    try:
+        built = other.page.evaluate(HEADLINE, "supply")
+    finally:
+        other.page.close()
+    assert "52 weeks" in shown
+    assert shown.removeprefix("What-if setting, not the scenario:").strip() == built.strip()

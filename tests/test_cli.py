@@ -285,6 +285,7 @@ def test_bench_says_what_it_is_doing(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     monkeypatch.setattr(bench, "figure_json_bytes", lambda out: 10)
     monkeypatch.setattr(bench, "model_times", lambda draws: {"pattern": 0.1})
+    monkeypatch.setattr(bench, "sweep_throughput", lambda scenario, workers: 0.5 * workers)
     from deepstrike import render
 
     monkeypatch.setattr(render, "plotly_js", lambda: "js")
@@ -292,6 +293,14 @@ def test_bench_says_what_it_is_doing(monkeypatch: pytest.MonkeyPatch) -> None:
     result = bench.run("baseline", 1, 1000, log=lines.append)
     assert result["cold_ratio"] == pytest.approx(1 / 3)
     text = "\n".join(lines)
-    for stage in ("cold build", "naive pipeline", "warm rebuild", "parameter change", "models"):
+    assert result["sweep_points_per_s"] == {"1": 0.5, "2": 1.0}
+    for stage in (
+        "cold build",
+        "naive pipeline",
+        "warm rebuild",
+        "parameter change",
+        "sweep",
+        "models",
+    ):
         assert stage in text, stage
     assert text.index("cold build") < text.index("naive pipeline") < text.index("models")

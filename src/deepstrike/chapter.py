@@ -157,6 +157,18 @@ class Run:
     def context(self) -> dict[str, Any]:
         return {"as_of": self.as_of.isoformat(), "p": self.params.model_dump(mode="json")}
 
+    def whatif(self) -> None:
+        """Sweep the chapter's what-if levers (deepstrike.whatif) and show the points; the build
+        turns them into sliders under the main chart."""
+        from IPython.display import display
+
+        from deepstrike import whatif
+
+        payload = whatif.compute(self.chapter, self.params, self.tables, self.as_of, self.seed)
+        levers = "; ".join(f"{lv['name']}: {', '.join(lv['labels'])}" for lv in payload["levers"])
+        note = f"what-if: {len(payload['points'])} points ({levers})"
+        display({whatif.WHATIF_MIME: payload, "text/plain": note}, raw=True)
+
     def say(self, template: str) -> None:
         """Show one prose template rendered from the key numbers."""
         from IPython.display import display

@@ -14,8 +14,10 @@ from typing import Any
 
 import jinja2
 
+from deepstrike import whatif
 from deepstrike.chapter import RESULT_MIME
 from deepstrike.prose import PROSE_MIME, render_payload
+from deepstrike.whatif import WHATIF_MIME
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Cells papermill adds or that hold code-only set-up; the reader sees outputs and prose only.
@@ -134,6 +136,14 @@ def _mark_method(cells: list[Any]) -> list[tuple[Any, bool]]:
     return marked
 
 
+def _prose_html(payload: dict[str, Any]) -> str:
+    """A prose paragraph; a chapter's headline is marked so its what-if sliders can replace it."""
+    text = str(render_payload(payload))
+    if payload.get("template") == "headline":
+        return f'<div class="ds-headline" data-headline="{payload["chapter"]}">{text}</div>'
+    return text
+
+
 def _clean(nb: Any) -> Any:
     """A copy without hidden cells, recorded results, stream output and execution metadata;
     prose re-rendered from its numbers."""
@@ -154,7 +164,11 @@ def _clean(nb: Any) -> Any:
                     # Prose is rendered again from its numbers with the templates of now, so
                     # a wording change needs no notebook to run again.
                     out = copy.deepcopy(out)
-                    out["data"] = {"text/html": str(render_payload(data[PROSE_MIME]))}
+                    out["data"] = {"text/html": _prose_html(data[PROSE_MIME])}
+                elif WHATIF_MIME in data:
+                    # Sliders and precomputed points; every point's headline rendered now.
+                    out = copy.deepcopy(out)
+                    out["data"] = {"text/html": str(whatif.render(data[WHATIF_MIME]))}
                 outputs.append(out)
             cell.outputs = outputs
             if not outputs:

@@ -138,3 +138,67 @@
     }
   }
 })();
+
+// What-if sliders: each position is a point precomputed at build time (deepstrike.whatif):
+// its headline HTML, and how the main chart differs from the one on the page. Nothing is
+// computed here beyond picking the point and merging the difference into the figure.
+(function () {
+  "use strict";
+  function copy(v) { return JSON.parse(JSON.stringify(v)); }
+  function merge(base, diff) {
+    Object.keys(diff).forEach(function (k) {
+      if (diff[k] === null) delete base[k];
+      else base[k] = copy(diff[k]);
+    });
+    return base;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll(".whatif"), function (box) {
+    var script = box.querySelector(".whatif-data");
+    if (!script) return;
+    var spec = JSON.parse(script.textContent);
+    var headline = document.querySelector('[data-headline="' + box.dataset.chapter + '"]');
+    var original = headline ? headline.innerHTML : null;
+    var sliders = Array.prototype.slice.call(box.querySelectorAll('input[type="range"]'));
+    var gd = document.getElementById(spec.figure);
+    var base = null;  // the figure as first drawn: the scenario's point
+    function baseFigure() {
+      if (!base && gd && gd.data) base = { data: copy(gd.data), layout: copy(gd.layout) };
+      return base;
+    }
+    function show() {
+      var index = 0;
+      sliders.forEach(function (s, i) {
+        var at = Number(s.value);
+        index += at * spec.strides[i];
+        var out = s.parentNode.querySelector("output");
+        if (out) out.textContent = JSON.parse(s.dataset.labels)[at];
+      });
+      var point = spec.points[index];
+      if (!point) return;
+      var isDefault = sliders.every(function (s, i) { return Number(s.value) === spec.defaults[i]; });
+      box.classList.toggle("moved", !isDefault);
+      var now = box.querySelector(".whatif-now");
+      if (now) now.innerHTML = isDefault && original !== null ? original : point.headline;
+      if (headline) {
+        headline.innerHTML = isDefault ? original : point.headline;
+        headline.classList.toggle("whatif-moved", !isDefault);
+      }
+      var b = baseFigure();
+      if (!b || !window.Plotly) return;
+      var f = point.figure || {};
+      var data = f.traces ? copy(f.traces) : copy(b.data);
+      if (f.data) Object.keys(f.data).forEach(function (i) { merge(data[Number(i)], f.data[i]); });
+      var layout = merge(copy(b.layout), f.layout || {});
+      window.Plotly.react(gd, data, layout);
+      box.dataset.point = String(index);
+    }
+    sliders.forEach(function (s) { s.addEventListener("input", show); });
+    var reset = box.querySelector(".whatif-reset");
+    if (reset) {
+      reset.addEventListener("click", function () {
+        sliders.forEach(function (s, i) { s.value = String(spec.defaults[i]); });
+        show();
+      });
+    }
+  });
+})();
