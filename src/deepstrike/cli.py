@@ -288,6 +288,10 @@ def _build(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         _error("--workers must be at least 1")
         return EXIT_INPUT
+    from deepstrike import uptodate
+
+    # Fingerprinted before the build reads anything: a file changed meanwhile means stale.
+    inputs = uptodate.fingerprint(args.scenario)
     say(f"deepstrike: building scenario {args.scenario}")
     result = build.build(
         args.scenario,
@@ -302,7 +306,28 @@ def _build(args: argparse.Namespace) -> int:
     size = result.briefing.stat().st_size / 1e6
     say(f"deepstrike: wrote {result.briefing} ({size:.1f} MB) in {result.seconds:.1f} s")
     say(f"deepstrike: results in {result.results_path}")
+    outputs = [result.briefing, result.results_path, *([result.pdf] if result.pdf else [])]
+    uptodate.record(Path(args.out), _request(args), inputs, outputs)
     return EXIT_OK
+
+
+def _request(args: argparse.Namespace) -> str:
+    from deepstrike import uptodate
+
+    return uptodate.request_key(Path(args.out), args.scenario, args.param, args.name, args.pdf)
+
+
+def _up_to_date(args: argparse.Namespace) -> bool:
+    """Nothing a build reads has changed since this same build last wrote its output: say so
+    and stop, before importing the pipeline (--no-cache always builds)."""
+    from deepstrike import uptodate
+
+    outputs = uptodate.current(Path(args.out), _request(args), uptodate.fingerprint(args.scenario))
+    if not outputs:
+        return False
+    say(f"deepstrike: scenario {args.scenario} is up to date: nothing it reads has changed")
+    say(f"deepstrike: {outputs[0]} (unchanged)")
+    return True
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -369,6 +394,8 @@ def _main(argv: list[str] | None) -> int:
 
         return backtest.main(argv[1:], log=say)
     args = _parser().parse_args(argv)
+    if args.command == "build" and not args.no_cache and _up_to_date(args):
+        return EXIT_OK
     from deepstrike.build import BuildBusy, BuildError
     from deepstrike.data import DataError
     from deepstrike.params import ParamError
