@@ -130,3 +130,20 @@ def test_the_briefing_part_carries_every_point_and_no_closing_script_tag(supply_
     assert len(spec["points"]) == 16 and all(spec["points"])
     assert spec["strides"] == [8, 4, 1] and spec["figure"] == "fig-supply-depletion"
     assert part.count('type="range"') == 3 and "deepstrike build -p supply.firing_prior=" in part
+
+
+def test_lowered_settings_change_neither_headline_nor_chart() -> None:
+    for chapter in CHAPTERS:
+        module = whatif.spec(chapter.name)
+        p = chapter.run_model()
+        lowered = whatif.settings(module, p)
+        if not lowered:
+            continue
+        tables = {t: data.load_table(t, as_of=AS_OF) for t in chapter.tables}
+        seen = []
+        for params in (p, whatif.point_params(p, lowered)):
+            result = chapter.analyse(params, tables, AS_OF, 3)
+            numbers = chapter.numbers(result)
+            text = prose.render(chapter.name, "headline", numbers, as_of="x", p={})
+            seen.append((str(text), whatif.figure_json(module.figure(result))))
+        assert seen[0] == seen[1], chapter.name

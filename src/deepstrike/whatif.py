@@ -7,6 +7,9 @@ A chapter opts in with a `whatif` module in its folder:
     FIGURE = "supply-depletion"            # the figure id its notebook shows
     LEVERS = [Lever(...), ...]             # two or three, each with a few options
     def figure(result) -> go.Figure        # the builder the notebook uses for FIGURE
+    SETTINGS = {...}                       # optional: sensitivity settings lowered at every
+                                           # point, that enter neither headline nor chart
+                                           # (a test holds each chapter to that)
 
 The notebook calls `run.whatif()` after the main chart. Every grid point is a full
 `analyse` + `key_numbers` with the scenario's seed, so a point shows exactly what a build with
@@ -169,6 +172,11 @@ def point_params(run_params: Any, updates: dict[str, Any]) -> Any:
     return model(**{**run_params.model_dump(), **updates})
 
 
+def settings(module: Any, params: Any) -> dict[str, Any]:
+    """The module's lowered sensitivity settings, where they lower the scenario's own."""
+    return {k: v for k, v in getattr(module, "SETTINGS", {}).items() if v < getattr(params, k)}
+
+
 def compute(chapter: Any, run_params: Any, tables: dict, as_of: Any, seed: int) -> dict:
     """Every grid point of the chapter's what-if view: headline payload and chart difference."""
     from deepstrike import prose
@@ -186,7 +194,8 @@ def compute(chapter: Any, run_params: Any, tables: dict, as_of: Any, seed: int) 
         for lever_options, i in zip(options, combo, strict=True):
             updates.update(lever_options[i].updates)
         p = point_params(run_params, updates)
-        result = chapter.analyse(p, tables, as_of, seed)
+        fast = point_params(p, settings(module, p))
+        result = chapter.analyse(fast, tables, as_of, seed)
         numbers = chapter.numbers(result)
         context = {"as_of": as_of.isoformat(), "p": p.model_dump(mode="json")}
         fig = figure_json(module.figure(result))

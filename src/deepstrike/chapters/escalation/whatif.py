@@ -14,6 +14,9 @@ REASON = (
     "often wants to vary; the priors, which dominate the rungs never observed, are shown as a "
     "range in the chapter itself."
 )
+# The Sobol sample size sets only the sensitivity section: neither the headline nor the ladder
+# reads it (tests/test_whatif.py checks), so every point runs with the smallest one.
+SETTINGS = {"sobol_samples": 256}
 LEVERS = [
     Lever(
         "Window after the step",
