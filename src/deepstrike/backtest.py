@@ -25,6 +25,7 @@ whole (deepstrike.build.atomic_write).
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -764,7 +765,15 @@ def start(
         cmd += ["-p", item]
     if not use_cache:
         cmd.append("--no-cache")
-    pending.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    from deepstrike import build
+
+    # Like the kernels, the backtest ends with the build however the build ends (kill -9 too).
+    pending.proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=functools.partial(build.die_with_parent, os.getpid()),
+    )
     return pending
 
 
