@@ -5,9 +5,11 @@ a run with those parameters (its words chosen from its own numbers)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -147,3 +149,32 @@ def test_lowered_settings_change_neither_headline_nor_chart() -> None:
             text = prose.render(chapter.name, "headline", numbers, as_of="x", p={})
             seen.append((str(text), whatif.figure_json(module.figure(result))))
         assert seen[0] == seen[1], chapter.name
+
+
+def test_points_are_kept_by_content_and_only_new_points_are_computed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(whatif.CACHE_ENV, str(tmp_path / "whatif"))
+    supply = get("supply")
+    runs: list[int] = []
+
+    def counted(*args: object) -> object:
+        runs.append(1)
+        return supply.analyse(*args)
+
+    chapter = dataclasses.replace(supply, analyse=counted)
+    tables = {t: data.load_table(t, as_of=AS_OF) for t in chapter.tables}
+    first = whatif.compute(chapter, _params("supply", draws=1000), tables, AS_OF, 5)
+    assert len(runs) == 16 and len(list((tmp_path / "whatif").glob("*.json"))) == 16
+    again = whatif.compute(chapter, _params("supply", draws=1000), tables, AS_OF, 5)
+    assert len(runs) == 16 and again == first
+    # A scenario at 30 weeks adds a column of 2 x 2 points; every other point is reused.
+    moved = whatif.compute(
+        chapter, _params("supply", draws=1000, horizon_weeks=30), tables, AS_OF, 5
+    )
+    assert len(runs) == 20 and len(moved["points"]) == 20
+    # A corrupt entry is discarded with a line on stderr and computed again.
+    victim = sorted((tmp_path / "whatif").glob("*.json"))[0]
+    victim.write_text("{truncated")
+    assert whatif.compute(chapter, _params("supply", draws=1000), tables, AS_OF, 5) == first
+    assert len(runs) == 21 and "corrupt what-if point" in capsys.readouterr().err

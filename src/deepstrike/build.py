@@ -39,7 +39,7 @@ from typing import Any
 
 import pandas as pd
 
-from deepstrike import __version__, backtest, data, edition, ledger, paths, prose, summary
+from deepstrike import __version__, backtest, data, edition, ledger, paths, prose, summary, whatif
 from deepstrike.chapter import Chapter, read_results
 from deepstrike.chapters import CHAPTERS
 from deepstrike.language import Quantity
@@ -541,10 +541,20 @@ def _kernel_manager(sockets: str) -> Any:
 
 
 def _execute(
-    notebook: str, output: str, parameters: dict[str, Any], log_path: str, build_pid: int
+    notebook: str,
+    output: str,
+    parameters: dict[str, Any],
+    log_path: str,
+    build_pid: int,
+    whatif_cache: str | None = None,
 ) -> dict:
     """Run one notebook in this worker process; never raises (exceptions do not pickle well)."""
     start = time.perf_counter()
+    # The kernel inherits this worker's environment: where it may keep what-if points.
+    if whatif_cache:
+        os.environ[whatif.CACHE_ENV] = whatif_cache
+    else:
+        os.environ.pop(whatif.CACHE_ENV, None)
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - must outlive the kernel
     # The kernel inherits this process's stderr: its warnings go to the log, not the terminal.
     os.dup2(log.fileno(), 2)
@@ -979,6 +989,7 @@ def _run_chapters(
                 nb_params,
                 str(logs / f"{chapter.name}.log"),
                 os.getpid(),
+                str(cache_dir / "whatif") if use_cache else None,
             )
             pending[future] = (chapter, output, cached)
         while pending:

@@ -21,12 +21,16 @@ difference from the default point's figure, which is the one on the page.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import importlib
 import itertools
 import json
 import math
+import os
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -34,6 +38,10 @@ from markupsafe import Markup
 WHATIF_MIME = "application/vnd.deepstrike.whatif+json"
 MAX_POINTS = 32  # a grid larger than this costs the build more than a reader gains
 _DIGITS = 4  # significant digits kept in chart differences (the charts show two or three)
+# Set by the build for its kernels: a folder where computed points are kept by content, so a
+# rebuild after a parameter change recomputes only the points that parameter moves.
+CACHE_ENV = "DEEPSTRIKE_WHATIF_CACHE"
+CACHE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -177,14 +185,88 @@ def settings(module: Any, params: Any) -> dict[str, Any]:
     return {k: v for k, v in getattr(module, "SETTINGS", {}).items() if v < getattr(params, k)}
 
 
+def _cache_base(chapter: Any, module: Any, as_of: Any, seed: int) -> dict[str, Any]:
+    """What every point of a chapter depends on besides its parameters: the chapter's code (its
+    folder and the shared modules it imports, whatif modules included), its tables, the as-of
+    date, the seed and the figure shown."""
+    from deepstrike import build, data
+
+    return {
+        "v": CACHE_VERSION,
+        "chapter": chapter.name,
+        "source": build.chapter_source_hash(chapter),
+        "data": data.table_fingerprint(chapter.tables),
+        "as_of": as_of.isoformat(),
+        "seed": seed,
+        "figure": module.FIGURE,
+        "versions": build.versions(),
+        "python": sys.version,
+    }
+
+
+def _point_key(base: dict[str, Any], params: Any) -> str:
+    payload = {**base, "params": params.model_dump(mode="json")}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _read_point(path: Path) -> dict[str, Any] | None:
+    try:
+        point = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, ValueError):
+        print(f"deepstrike: discarding a corrupt what-if point {path.name}", file=sys.stderr)
+        return None
+    ok = isinstance(point, dict) and isinstance(point.get("numbers"), dict) and "figure" in point
+    return point if ok else None
+
+
+def _write_point(path: Path, point: dict[str, Any]) -> None:
+    # Written whole or not at all: a temporary file, flushed, then renamed into place.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(point, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _run_point(
+    chapter: Any, module: Any, p: Any, tables: dict, as_of: Any, seed: int, base: dict | None
+) -> dict:
+    """A point's key numbers (as records) and its figure: from the cache when the build keeps
+    one (`base` given) and holds this point, else computed (and kept)."""
+    folder = os.environ.get(CACHE_ENV)
+    fast = point_params(p, settings(module, p))
+    path = None
+    if folder and base is not None:
+        path = Path(folder) / f"{chapter.name}-{_point_key(base, fast)}.json"
+        found = _read_point(path)
+        if found is not None:
+            return found
+    result = chapter.analyse(fast, tables, as_of, seed)
+    numbers = chapter.numbers(result)
+    point = {
+        "numbers": {short: [q.name, q.as_record()] for short, q in numbers.items()},
+        "figure": figure_json(module.figure(result)),
+    }
+    if path is not None:
+        try:
+            _write_point(path, point)
+        except OSError as exc:  # a full disk costs the next build time, never this one
+            print(f"deepstrike: what-if point not cached: {exc}", file=sys.stderr)
+    return point
+
+
 def compute(chapter: Any, run_params: Any, tables: dict, as_of: Any, seed: int) -> dict:
     """Every grid point of the chapter's what-if view: headline payload and chart difference."""
-    from deepstrike import prose
 
     module = spec(chapter.name)
     if module is None:
         raise ValueError(f"chapter {chapter.name} has no whatif module")
     options, default = grid(list(module.LEVERS), run_params)
+    base = _cache_base(chapter, module, as_of, seed) if os.environ.get(CACHE_ENV) else None
     points = []
     base_fig: dict[str, Any] | None = None
     combos = list(itertools.product(*(range(len(o)) for o in options)))
@@ -194,11 +276,9 @@ def compute(chapter: Any, run_params: Any, tables: dict, as_of: Any, seed: int) 
         for lever_options, i in zip(options, combo, strict=True):
             updates.update(lever_options[i].updates)
         p = point_params(run_params, updates)
-        fast = point_params(p, settings(module, p))
-        result = chapter.analyse(fast, tables, as_of, seed)
-        numbers = chapter.numbers(result)
+        computed = _run_point(chapter, module, p, tables, as_of, seed, base)
         context = {"as_of": as_of.isoformat(), "p": p.model_dump(mode="json")}
-        fig = figure_json(module.figure(result))
+        fig = computed["figure"]
         figures.append(fig)
         if list(combo) == default:
             base_fig = fig
@@ -206,7 +286,12 @@ def compute(chapter: Any, run_params: Any, tables: dict, as_of: Any, seed: int) 
             {
                 "at": list(combo),
                 "updates": updates,
-                "headline": prose.payload(chapter.name, "headline", numbers, context),
+                "headline": {
+                    "chapter": chapter.name,
+                    "template": "headline",
+                    "numbers": computed["numbers"],
+                    "context": json.loads(json.dumps(context, default=str)),
+                },
             }
         )
     assert base_fig is not None  # the default is one of the combinations by construction
