@@ -155,6 +155,7 @@ def test_points_are_kept_by_content_and_only_new_points_are_computed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv(whatif.CACHE_ENV, str(tmp_path / "whatif"))
+    monkeypatch.setenv(whatif.SALT_ENV, "code-and-data")
     supply = get("supply")
     runs: list[int] = []
 
@@ -178,3 +179,14 @@ def test_points_are_kept_by_content_and_only_new_points_are_computed(
     victim.write_text("{truncated")
     assert whatif.compute(chapter, _params("supply", draws=1000), tables, AS_OF, 5) == first
     assert len(runs) == 21 and "corrupt what-if point" in capsys.readouterr().err
+
+
+def test_without_a_salt_or_a_folder_nothing_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(whatif.CACHE_ENV, str(tmp_path / "whatif"))
+    monkeypatch.delenv(whatif.SALT_ENV, raising=False)
+    chapter = get("supply")
+    tables = {t: data.load_table(t, as_of=AS_OF) for t in chapter.tables}
+    whatif.compute(chapter, _params("supply", draws=500), tables, AS_OF, 5)
+    assert not (tmp_path / "whatif").exists()

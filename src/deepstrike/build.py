@@ -233,6 +233,19 @@ def cache_key(chapter: Chapter, nb_params: dict[str, Any], env: dict[str, str]) 
     return _sha(json.dumps(payload, sort_keys=True).encode())[:32]
 
 
+def whatif_salt(chapter: Chapter, env: dict[str, str]) -> str:
+    """What a chapter's what-if points depend on besides their parameters (deepstrike.whatif):
+    its code, its tables, package versions. Not the notebook or the scenario: a point keeps its
+    value across parameter changes that do not touch it."""
+    payload = {
+        "source": chapter_source_hash(chapter),
+        "data": data.table_fingerprint(chapter.tables),
+        "versions": env,
+        "python": sys.version,
+    }
+    return _sha(json.dumps(payload, sort_keys=True).encode())[:32]
+
+
 def check_against_data(scenario: Any, tables: dict[str, Any]) -> None:
     """Parameters that name things in the data must name things that exist."""
     for chapter in CHAPTERS:
@@ -546,15 +559,16 @@ def _execute(
     parameters: dict[str, Any],
     log_path: str,
     build_pid: int,
-    whatif_cache: str | None = None,
+    whatif_cache: tuple[str, str] | None = None,
 ) -> dict:
     """Run one notebook in this worker process; never raises (exceptions do not pickle well)."""
     start = time.perf_counter()
     # The kernel inherits this worker's environment: where it may keep what-if points.
     if whatif_cache:
-        os.environ[whatif.CACHE_ENV] = whatif_cache
+        os.environ[whatif.CACHE_ENV], os.environ[whatif.SALT_ENV] = whatif_cache
     else:
         os.environ.pop(whatif.CACHE_ENV, None)
+        os.environ.pop(whatif.SALT_ENV, None)
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - must outlive the kernel
     # The kernel inherits this process's stderr: its warnings go to the log, not the terminal.
     os.dup2(log.fileno(), 2)
@@ -989,7 +1003,7 @@ def _run_chapters(
                 nb_params,
                 str(logs / f"{chapter.name}.log"),
                 os.getpid(),
-                str(cache_dir / "whatif") if use_cache else None,
+                (str(cache_dir / "whatif"), whatif_salt(chapter, env)) if use_cache else None,
             )
             pending[future] = (chapter, output, cached)
         while pending:

@@ -41,6 +41,10 @@ _DIGITS = 4  # significant digits kept in chart differences (the charts show two
 # Set by the build for its kernels: a folder where computed points are kept by content, so a
 # rebuild after a parameter change recomputes only the points that parameter moves.
 CACHE_ENV = "DEEPSTRIKE_WHATIF_CACHE"
+# ... and what the chapter's points depend on besides their parameters (its code, tables and
+# package versions), as the build hashed it: this module imports nothing of the build, so a
+# chapter's cache key does not take in the others' code through it.
+SALT_ENV = "DEEPSTRIKE_WHATIF_SALT"
 CACHE_VERSION = 1
 
 
@@ -185,21 +189,21 @@ def settings(module: Any, params: Any) -> dict[str, Any]:
     return {k: v for k, v in getattr(module, "SETTINGS", {}).items() if v < getattr(params, k)}
 
 
-def _cache_base(chapter: Any, module: Any, as_of: Any, seed: int) -> dict[str, Any]:
-    """What every point of a chapter depends on besides its parameters: the chapter's code (its
-    folder and the shared modules it imports, whatif modules included), its tables, the as-of
-    date, the seed and the figure shown."""
-    from deepstrike import build, data
-
+def _cache_base(chapter: Any, module: Any, as_of: Any, seed: int) -> dict[str, Any] | None:
+    """What every point of a chapter depends on besides its parameters: the build's salt (the
+    chapter's code, its folder and the shared modules it imports, whatif modules included; its
+    tables; package versions), the as-of date, the seed and the figure shown. None without a
+    cache folder or a salt: then nothing is kept."""
+    salt = os.environ.get(SALT_ENV)
+    if not os.environ.get(CACHE_ENV) or not salt:
+        return None
     return {
         "v": CACHE_VERSION,
         "chapter": chapter.name,
-        "source": build.chapter_source_hash(chapter),
-        "data": data.table_fingerprint(chapter.tables),
+        "salt": salt,
         "as_of": as_of.isoformat(),
         "seed": seed,
         "figure": module.FIGURE,
-        "versions": build.versions(),
         "python": sys.version,
     }
 
@@ -266,7 +270,7 @@ def compute(chapter: Any, run_params: Any, tables: dict, as_of: Any, seed: int) 
     if module is None:
         raise ValueError(f"chapter {chapter.name} has no whatif module")
     options, default = grid(list(module.LEVERS), run_params)
-    base = _cache_base(chapter, module, as_of, seed) if os.environ.get(CACHE_ENV) else None
+    base = _cache_base(chapter, module, as_of, seed)
     points = []
     base_fig: dict[str, Any] | None = None
     combos = list(itertools.product(*(range(len(o)) for o in options)))
