@@ -738,19 +738,10 @@ def parameter_rows(scenario: Scenario) -> list[dict[str, Any]]:
 # --- overrides never masquerade as their scenario ---------------------------------------------
 
 
-def _flat(tree: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            out.update({f"{key}.{k}": v for k, v in value.items()})
-        else:
-            out[key] = value
-    return out
-
-
 def differences(base: Scenario, scenario: Scenario) -> list[tuple[str, Any, Any]]:
     """(name, scenario value, value used) of every parameter the overrides changed."""
-    old, new = _flat(base.model_dump(mode="json")), _flat(scenario.model_dump(mode="json"))
+    old = edition.flat(base.model_dump(mode="json"))
+    new = edition.flat(scenario.model_dump(mode="json"))
     return [(name, old.get(name), value) for name, value in new.items() if old.get(name) != value]
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from markupsafe import Markup
 
 from deepstrike.chapters import CHAPTERS
-from deepstrike.edition import clause_with, mark_move, moved_numbers, topic
+from deepstrike.edition import clause_with, flat, mark_move, moved_numbers, topic
 from deepstrike.language import ICD_BANDS, ICD_PHRASE, Quantity, label_words, number, reading
 from deepstrike.summary import KeyJudgment, judgments_of
 
@@ -134,22 +134,11 @@ def judgment_rows(payloads: list[dict[str, Any]]) -> list[JudgmentRow]:
 # --- what changed and why ---------------------------------------------------------------------
 
 
-def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flat(value, f"{name}."))
-        else:
-            out[name] = value
-    return out
-
-
 def parameters_of(payload: dict[str, Any]) -> dict[str, Any]:
     params = dict(payload.get("parameters", {}))
     params.setdefault("as_of", payload.get("as_of"))
     params.setdefault("seed", payload.get("seed"))
-    return {k: v for k, v in _flat(params).items() if k not in NOT_PARAMETERS}
+    return {k: v for k, v in flat(params).items() if k not in NOT_PARAMETERS}
 
 
 def chapters_fed(name: str) -> list[str]:
@@ -339,9 +328,9 @@ def result_table(payloads: list[dict[str, Any]]) -> list[ResultRow]:
         for name, record in payload.get("results", {}).items():
             if not isinstance(record, dict) or name.endswith(".headline"):
                 continue
-            for flat, label, text in _flatten_value(name, record):
-                rows[flat] = (label, text)
-                units.setdefault(flat, record.get("unit", ""))
+            for key, label, text in _flatten_value(name, record):
+                rows[key] = (label, text)
+                units.setdefault(key, record.get("unit", ""))
         per.append(rows)
     names = sorted(set().union(*per)) if per else []
     out = []

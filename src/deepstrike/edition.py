@@ -70,12 +70,13 @@ def data_summary(visible: dict[str, Any], resources: dict[str, Any]) -> dict[str
 # --- the comparison ---------------------------------------------------------------------------
 
 
-def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested parameters as dotted names: {"supply": {"draws": 1}} -> {"supply.draws": 1}."""
     out: dict[str, Any] = {}
     for key, value in tree.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
-            out.update(_flat(value, f"{name}."))
+            out.update(flat(value, f"{name}."))
         else:
             out[name] = value
     return out
@@ -227,8 +228,8 @@ def data_changes(previous: dict[str, Any], payload: dict[str, Any]) -> list[Chan
 
 
 def parameter_changes(previous: dict[str, Any], payload: dict[str, Any]) -> list[Change]:
-    old = _flat({"as_of": previous.get("as_of"), **previous.get("parameters", {})})
-    new = _flat({"as_of": payload.get("as_of"), **payload.get("parameters", {})})
+    old = flat({"as_of": previous.get("as_of"), **previous.get("parameters", {})})
+    new = flat({"as_of": payload.get("as_of"), **payload.get("parameters", {})})
     out = []
     for name in sorted(set(old) | set(new)):
         if name in ("title", "description"):
