@@ -265,3 +265,30 @@ def test_bad_cell_names_file_line_and_column(
     reported = ORDER_REPORTED_AT.get(column, column)
     assert f"data/{res.path}, line {line}, column {reported}" in text
     assert message in text
+
+
+def test_a_table_is_read_again_when_its_file_changes(data_copy: Path) -> None:
+    # Tables are memoised by content: an edit between two loads must show in the second.
+    first = data.load_table("pattern_events", root=data_copy)
+    _rewrite(data_copy / "pattern_events.csv", lambda rows: rows.pop())
+    second = data.load_table("pattern_events", root=data_copy)
+    assert len(second) == len(first) - 1
+    _rewrite(data_copy / "sources.csv", lambda rows: rows.append(rows[-1]))
+    with pytest.raises(DataError, match="duplicate key"):
+        data.load_table("pattern_events", root=data_copy)
+
+
+def test_a_loaded_table_is_the_callers_own_copy(data_copy: Path) -> None:
+    first = data.load_table("pattern_events", root=data_copy)
+    first.loc[:, "system_id"] = "changed"
+    again = data.load_table("pattern_events", root=data_copy)
+    assert len(again) > 0 and (again["system_id"] != "changed").all()
+
+
+def test_a_missing_table_file_is_named_whether_or_not_it_was_loaded_before(
+    data_copy: Path,
+) -> None:
+    data.load_table("pattern_events", root=data_copy)
+    (data_copy / "pattern_events.csv").unlink()
+    with pytest.raises(DataError, match="pattern_events.csv"):
+        data.load_table("pattern_events", root=data_copy)

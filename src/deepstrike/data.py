@@ -247,12 +247,48 @@ def _check_source_ids(text: str, published: dict[str, Any] | None) -> str | None
     return None
 
 
+# Validated tables by the content of the files they came from. A chapter reads the registry
+# once per table and the backtest and what-if views load the same tables at every point, so
+# parsing each CSV once per process matters; keying on content (not on mtime) means an edited
+# file is always read again.
+_VALIDATED: dict[tuple[str, ...], pd.DataFrame] = {}
+_VALIDATED_MAX = 64
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None  # the validator reports a missing or unreadable file in its own words
+
+
+def _validated(res: Resource, root: Path | None, with_registry: bool) -> pd.DataFrame:
+    """validate(), memoised on the bytes of the metadata, the table and the registry."""
+    base = _data_dir(root)
+    files = [base / PACKAGE_FILE, base / res.path]
+    if with_registry:
+        described = resources(root).get(REGISTRY)
+        if described is None:
+            registry(root)  # raises: no source registry in the metadata
+        files.append(base / described.path)
+    digests = [_digest(f) for f in files]
+    key = (str(base.resolve()), res.name, *[d or "" for d in digests])
+    if None not in digests and key in _VALIDATED:
+        return _VALIDATED[key].copy()
+    frame = validate(res, root, registry(root) if with_registry else None)
+    if None not in digests:
+        if len(_VALIDATED) >= _VALIDATED_MAX:
+            _VALIDATED.pop(next(iter(_VALIDATED)))
+        _VALIDATED[key] = frame.copy()
+    return frame
+
+
 def registry(root: Path | None = None) -> pd.DataFrame:
     """data/sources.csv: one row per source document, validated."""
     table = resources(root).get(REGISTRY)
     if table is None:
         raise DataError(f"no source registry ({REGISTRY}) in data/{PACKAGE_FILE}")
-    return validate(table, root)
+    return _validated(table, root, with_registry=False)
 
 
 def load_table(
@@ -265,7 +301,7 @@ def load_table(
     if name == REGISTRY:
         frame = registry(root)
         return frame if as_of is None else frame[frame["published"] <= pd.Timestamp(as_of)]
-    return as_of_filter(validate(table, root, registry(root)), table, as_of)
+    return as_of_filter(_validated(table, root, with_registry=True), table, as_of)
 
 
 def as_of_filter(frame: pd.DataFrame, table: Resource, as_of: date | str | None) -> pd.DataFrame:
