@@ -904,3 +904,22 @@ def test_summary_without_a_record_names_the_prior() -> None:
     k = _numbers("2022-07-04")
     assert "on the prior alone" in prose.plain(esc_summary.judgments(k)[0].text)
     assert prose.plain(esc_summary.bottom_line(k)).startswith("on the prior alone")
+
+
+def test_poisson_counts_by_inversion_match_scipy() -> None:
+    from scipy import stats
+
+    from deepstrike.chapters.escalation.model import poisson_inverse
+
+    rng = np.random.default_rng(3)
+    u = rng.random(50_000)
+    rate = np.concatenate([rng.gamma(1.0, 3.0, 49_990), [0.0] * 5, [40.0] * 5])
+    expected = stats.poisson.ppf(u, rate).astype(np.int64)
+    np.testing.assert_array_equal(poisson_inverse(u, rate), expected)
+    # a larger uniform never gives fewer attacks (inversion keeps common random numbers exact)
+    order = np.argsort(u)
+    same = np.full(50_000, 2.5)
+    assert (np.diff(poisson_inverse(u[order], same)) >= 0).all()
+    for bad in (np.inf, np.nan, -1.0):
+        with pytest.raises(ValueError, match="finite and non-negative"):
+            poisson_inverse(u[:3], np.array([1.0, bad, 1.0]))

@@ -12,7 +12,7 @@ donated missiles come on top as a supply limit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -191,7 +191,7 @@ class AirDefence:
     ew: np.ndarray  # share of a drone raid lost to electronic warfare, per draw
     p_kill: np.ndarray  # chance an engaged drone is shot down, per draw
     capacity: np.ndarray  # weapons engaged per raid at most, per draw
-    record: pd.DataFrame  # the raids with published outcomes, with the model's check
+    record: pd.DataFrame  # the raids with published outcomes, with the model's check if asked
 
 
 def raid_record(raids: pd.DataFrame) -> pd.DataFrame:
@@ -333,8 +333,17 @@ def check_record(
     return out
 
 
-def air_defence(raids: pd.DataFrame, p: DronesParams, seed: int, calibrate: bool | None = None):
-    """Drone air-defence draws: fitted to the raid record when it is public and asked for."""
+def air_defence(
+    raids: pd.DataFrame,
+    p: DronesParams,
+    seed: int,
+    calibrate: bool | None = None,
+    check: bool = True,
+):
+    """Drone air-defence draws: fitted to the raid record when it is public and asked for.
+
+    With `check`, each recorded raid gets the model's interval beside what was reported; the
+    uncalibrated comparison run does not need it (its draws are the same either way)."""
     rng = np.random.default_rng([seed, 7])
     record = raid_record(raids)
     wanted = (p.air_defence_inputs == "record") if calibrate is None else calibrate
@@ -345,8 +354,9 @@ def air_defence(raids: pd.DataFrame, p: DronesParams, seed: int, calibrate: bool
     else:
         ew, kill, capacity = _prior_air(p, rng, p.draws)
         why = "switched off" if not wanted else "too few raids"
-    checked = check_record(record, ew, kill, capacity, rng, p.interval_pct)
-    return AirDefence(bool(use), why, ew, kill, capacity, checked)
+    if check:
+        record = check_record(record, ew, kill, capacity, rng, p.interval_pct)
+    return AirDefence(bool(use), why, ew, kill, capacity, record)
 
 
 # ---- Monte Carlo of cost per effective hit ------------------------------------------------
@@ -374,9 +384,23 @@ class DroneRun:
     p_effect: dict[str, np.ndarray]
     cpeh: dict[str, np.ndarray]
 
+    # Summaries of cpeh along the draws, by (hardness, interval): several tables read them.
+    _spread: dict[tuple[str, float], tuple[np.ndarray, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
     @property
     def draws(self) -> int:
         return self.cost.shape[1]
+
+    def spread(self, hardness: str, interval_pct: float) -> tuple[np.ndarray, ...]:
+        """(low, median, high, interpolated median) of cost per effective hit, per system."""
+        key = (hardness, float(interval_pct))
+        if key not in self._spread:
+            values = self.cpeh[hardness]
+            lo, med, hi = quantiles(values, interval_pct)
+            self._spread[key] = (lo, med, hi, np.median(values, axis=1))
+        return self._spread[key]
 
 
 def simulate(systems: pd.DataFrame, p: DronesParams, air: AirDefence, seed: int) -> DroneRun:
@@ -443,10 +467,15 @@ def quantiles(values: np.ndarray, interval_pct: float, axis: int = -1) -> np.nda
 def cpeh_summary(run: DroneRun, interval_pct: float) -> pd.DataFrame:
     """Median and interval of cost per effective hit, per system and target hardness."""
     rows = []
+    if len(run.systems):
+        # One median per system along the draws, shared by both hardnesses.
+        p_arrive, p_hit = np.median(run.p_arrive, axis=1), np.median(run.p_hit, axis=1)
+        unit_cost = np.median(run.cost, axis=1)
     for h in HARDNESS:
         if not len(run.systems):
             continue
-        lo, med, hi = quantiles(run.cpeh[h], interval_pct)
+        lo, med, hi, _ = run.spread(h, interval_pct)
+        p_eff = np.median(run.p_effect[h], axis=1)
         for i, s in enumerate(run.systems.itertuples()):
             rows.append(
                 {
@@ -457,10 +486,10 @@ def cpeh_summary(run: DroneRun, interval_pct: float) -> pd.DataFrame:
                     "median_usd": med[i],
                     "low_usd": lo[i],
                     "high_usd": hi[i],
-                    "p_arrive": float(np.median(run.p_arrive[i])),
-                    "p_hit": float(np.median(run.p_hit[i])),
-                    "p_effect": float(np.median(run.p_effect[h][i])),
-                    "unit_cost_usd": float(np.median(run.cost[i])),
+                    "p_arrive": float(p_arrive[i]),
+                    "p_hit": float(p_hit[i]),
+                    "p_effect": float(p_eff[i]),
+                    "unit_cost_usd": float(unit_cost[i]),
                     "cost_from": s.cost_from,
                     "payload_from": s.payload_from,
                     "supply": s.supply,
@@ -479,21 +508,23 @@ def saturation_curve(
 ) -> pd.DataFrame:
     """Share of a drone raid getting through against raid size: median and interval of the
     draws, and the median under the uncalibrated priors."""
-    rows = []
-    for raid in np.asarray(raid_sizes, int):
-        arr = p_arrive(air.p_kill, raid, air.capacity, air.ew)
-        lo, med, hi = quantiles(arr, interval_pct)
-        base = p_arrive(prior.p_kill, raid, prior.capacity, prior.ew)
-        rows.append(
-            {
-                "raid_size": int(raid),
-                "p_arrive": float(med),
-                "low": float(lo),
-                "high": float(hi),
-                "prior": float(np.median(base)),
-            }
-        )
-    return pd.DataFrame(rows, columns=["raid_size", "p_arrive", "low", "high", "prior"])
+    raids = np.asarray(raid_sizes, int)
+    # All raid sizes at once (sizes x draws): one partition per summary instead of one per size.
+    arr = p_arrive(air.p_kill[None, :], raids[:, None], air.capacity[None, :], air.ew[None, :])
+    base = p_arrive(
+        prior.p_kill[None, :], raids[:, None], prior.capacity[None, :], prior.ew[None, :]
+    )
+    lo, med, hi = quantiles(arr, interval_pct, axis=1)
+    return pd.DataFrame(
+        {
+            "raid_size": raids.astype(int),
+            "p_arrive": med.astype(float),
+            "low": lo.astype(float),
+            "high": hi.astype(float),
+            "prior": np.median(base, axis=1).astype(float),
+        },
+        columns=["raid_size", "p_arrive", "low", "high", "prior"],
+    )
 
 
 # ---- targets and reach --------------------------------------------------------------------
@@ -639,6 +670,15 @@ def band_comparison(
     ids = systems["system_id"].to_numpy()
     is_drone = (systems["system_class"] == "drone").to_numpy()
     names = systems["system_name"].map(short_name).to_numpy()
+    # The draws' summaries do not depend on the band: computed once per hardness.
+    spread = {}
+    for h in HARDNESS:
+        if len(ids):
+            lo, _, hi, med = run.spread(h, interval_pct)
+        else:
+            lo = med = hi = np.zeros(0)
+        spread[h] = (med, lo, hi)
+    shares: dict[tuple[str, bytes, bytes], float] = {}
     rows = []
     for band in BAND_LABELS:
         part = breach[breach["band"] == band].set_index("system_id")
@@ -648,8 +688,7 @@ def band_comparison(
         n_targets = int((targets["band"] == band).sum())
         for h in HARDNESS:
             cpeh = run.cpeh[h]
-            med = np.median(cpeh, axis=1) if len(ids) else np.zeros(0)
-            lo, _, hi = quantiles(cpeh, interval_pct) if len(ids) else (med, med, med)
+            med, lo, hi = spread[h]
             d_mask, m_mask = reaches & is_drone, reaches & ~is_drone
 
             bd, bm, ba = (_cheapest(med, mask) for mask in (d_mask, m_mask, reaches))
@@ -663,7 +702,12 @@ def band_comparison(
                 verdict = "drone" if med[bd] < med[bm] else "missile"
             share = None
             if bd is not None and bm is not None:
-                share = float((cpeh[d_mask].min(axis=0) < cpeh[m_mask].min(axis=0)).mean())
+                # bands reached by the same systems share the answer: computed once per set
+                key = (h, d_mask.tobytes(), m_mask.tobytes())
+                if key not in shares:
+                    cheaper = cpeh[d_mask].min(axis=0) < cpeh[m_mask].min(axis=0)
+                    shares[key] = float(cheaper.mean())
+                share = shares[key]
 
             def usd(i: int | None, values: np.ndarray = med) -> float | None:
                 return None if i is None or not np.isfinite(values[i]) else float(values[i])
@@ -1059,7 +1103,7 @@ def analyse(
     donor = tables["donor_supply"]
     systems = prepare_systems(strike, p, set(donor["system_id"]))
     air = air_defence(tables["raid_outcomes"], p, seed)
-    prior_air = air_defence(tables["raid_outcomes"], p, seed, calibrate=False)
+    prior_air = air_defence(tables["raid_outcomes"], p, seed, calibrate=False, check=False)
     run = simulate(systems, p, air, seed)
     edge = geo.held_edge(tables["front_line"], as_of)
     targets = target_set(tables["targets"], tables["deep_targets"], edge["parts"])

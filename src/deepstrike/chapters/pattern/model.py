@@ -165,26 +165,46 @@ def stage_dates(events: pd.DataFrame, systems: list[str]) -> pd.DataFrame:
 
 
 def sample_event_days(events: pd.DataFrame, draws: int, seed: int) -> np.ndarray:
-    """Each row's date drawn uniformly within [date_low, date_high]: days since 1970,
-    shape (rows, draws). Every coding variant reuses the same draws."""
+    """Each row's date drawn uniformly within [date_low, date_high]: whole days since 1970
+    (integers), shape (rows, draws). Every coding variant reuses the same draws."""
     rng = np.random.default_rng(seed)
     low = _days(events["date_low"])[:, None]
     high = _days(events["date_high"])[:, None]
-    return rng.integers(low, high + 1, size=(len(events), draws)).astype(float)
+    return rng.integers(low, high + 1, size=(len(events), draws))
 
 
-def stage_samples(coded: pd.DataFrame, row_days: np.ndarray, systems: list[str]) -> np.ndarray:
+def stage_samples(
+    coded: pd.DataFrame,
+    row_days: np.ndarray,
+    systems: list[str],
+    extra_days: np.ndarray | None = None,
+) -> np.ndarray:
     """Per draw, each stage's date is the earliest of its counted rows.
+
+    Row i of `coded` has its draws in row_days[i], or, past the end of `row_days`, in
+    `extra_days` (rows a coding variant adds; kept apart so that no variant copies the
+    whole draw matrix).
 
     Shape (systems, stages, draws); NaN where a stage has no counted row. Draws are made
     chronological from the first refusal on (an approval cannot precede the refusal it ends, a
     delivery its approval, a first use its delivery); a request may follow a first refusal.
     """
+    n = len(row_days)
+
+    def earliest(rows: np.ndarray) -> np.ndarray:
+        if len(rows) == 1:  # most stages rest on one row: read it in place
+            i = rows[0]
+            return row_days[i] if i < n else extra_days[i - n]
+        mins = [row_days[rows[rows < n]].min(axis=0)] if (rows < n).any() else []
+        if (rows >= n).any():
+            mins.append(extra_days[rows[rows >= n] - n].min(axis=0))
+        return np.minimum.reduce(mins)
+
     out = np.full((len(systems), len(STAGES), row_days.shape[1]), np.nan)
     sys_index = {s: i for i, s in enumerate(systems)}
     for (system, stage), part in coded[coded["counted"]].groupby(["system_id", "stage"]):
         if system in sys_index:
-            out[sys_index[system], STAGES.index(stage)] = row_days[part.index].min(axis=0)
+            out[sys_index[system], STAGES.index(stage)] = earliest(part.index.to_numpy())
     for later, earlier in ((2, (1,)), (3, (2,)), (4, (2, 3))):
         bound = np.fmax.reduce([out[:, e] for e in earlier], axis=0)
         out[:, later] = np.where(np.isnan(out[:, later]), np.nan, np.fmax(out[:, later], bound))
@@ -543,11 +563,11 @@ def _fit(
 ) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
     coded = code(events, scope, recount)
     implied = coded[coded["implied"]]
+    extra = None
     if len(implied):
         # Implied approvals get their own stream, so adding one leaves the other draws alone.
         extra = sample_event_days(implied, row_days.shape[1], seed + 1)
-        row_days = np.vstack([row_days, extra])
-    return coded, delay_samples(stage_samples(coded, row_days, present), as_of)
+    return coded, delay_samples(stage_samples(coded, row_days, present, extra), as_of)
 
 
 def analyse(
