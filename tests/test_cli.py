@@ -8,8 +8,10 @@ import errno
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 import tomllib
 import typing
 from pathlib import Path
@@ -266,11 +268,11 @@ def test_readme_commands_work_as_typed() -> None:
 
 
 def test_bench_says_what_it_is_doing(monkeypatch: pytest.MonkeyPatch) -> None:
-    def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
+    def timed(cmd: list[str], cwd: Path) -> tuple[float, bench.Memory]:
         out = Path(cmd[cmd.index("--out") + 1]) / "baseline"
         out.mkdir(parents=True, exist_ok=True)
         (out / "briefing.html").write_text("x" * 100)
-        return 1.0, 1
+        return 1.0, bench.Memory(rss=2, pss=1)
 
     monkeypatch.setattr(bench, "timed", timed)
     monkeypatch.setattr(bench, "naive_pipeline", lambda scenario, work: 3.0)
@@ -292,6 +294,7 @@ def test_bench_says_what_it_is_doing(monkeypatch: pytest.MonkeyPatch) -> None:
     lines: list[str] = []
     result = bench.run("baseline", 1, 1000, log=lines.append)
     assert result["cold_ratio"] == pytest.approx(1 / 3)
+    assert (result["peak_build_pss_bytes"], result["peak_build_rss_bytes"]) == (1, 2)
     text = "\n".join(lines)
     assert result["sweep_points_per_s"] == {"1": 0.5, "2": 1.0}
     for stage in (
@@ -304,3 +307,27 @@ def test_bench_says_what_it_is_doing(monkeypatch: pytest.MonkeyPatch) -> None:
     ):
         assert stage in text, stage
     assert text.index("cold build") < text.index("naive pipeline") < text.index("models")
+
+
+def test_bench_memory_counts_a_grandchild_in_a_session_of_its_own(tmp_path: Path) -> None:
+    # Kernels start sessions of their own; the bench once summed one session and missed them.
+    hold = "import time; b = bytearray(200_000_000); b[::4096] = b'x' * len(b[::4096]); "
+    hold += "open(r'{ready}', 'w').close(); time.sleep(60)"
+    ready = tmp_path / "ready"
+    parent = (
+        "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
+        f"{hold.format(ready=ready)!r}], start_new_session=True); time.sleep(60)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", parent], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.exists()
+        mem = bench.tree_memory(proc.pid)
+        assert len(bench.descendants(proc.pid)) == 2
+        assert mem.pss > 200_000_000 and mem.rss >= mem.pss
+    finally:
+        for pid in bench.descendants(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+        proc.wait()

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -28,37 +28,73 @@ BIN = Path(sys.executable).parent
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _session_rss(sid: int) -> int:
-    """Resident memory of every process in one session (the build and all its kernels)."""
-    total = 0
+class Memory(NamedTuple):
+    """Memory of a process tree: summed RSS counts a page shared by several processes (the
+    forked workers, the libraries) once per process; summed PSS divides it among them, so it
+    is the memory the tree occupies."""
+
+    rss: int
+    pss: int
+
+
+def _parents() -> dict[int, int]:
+    out = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             with open(f"/proc/{entry.name}/stat", encoding="ascii") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            if int(fields[3]) != sid:  # field 6 of stat: session id
-                continue
-            with open(f"/proc/{entry.name}/statm", encoding="ascii") as handle:
-                total += int(handle.read().split()[1]) * PAGE
+                out[int(entry.name)] = int(handle.read().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
-    return total
+    return out
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
-    """Wall time and peak summed RSS of a command and its children (sampled every 20 ms)."""
+def descendants(root: int) -> set[int]:
+    """The process and everything it started, by parent links: kernels start sessions of
+    their own, so a session id would miss them."""
+    children: dict[int, list[int]] = {}
+    for pid, parent in _parents().items():
+        children.setdefault(parent, []).append(pid)
+    found, todo = {root}, [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def tree_memory(root: int) -> Memory:
+    """Summed RSS and PSS of a process and all its descendants, now."""
+    rss = pss = 0
+    for pid in descendants(root):
+        try:
+            with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
+                rss += int(handle.read().split()[1]) * PAGE
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+                pss += next(
+                    int(line.split()[1]) * 1024 for line in handle if line.startswith("Pss:")
+                )
+        except (OSError, IndexError, ValueError, StopIteration):
+            continue  # the process ended between the listing and the read
+    return Memory(rss, pss)
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, Memory]:
+    """Wall time and peak memory of a command and its descendants (sampled every 20 ms)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
     )
-    peak = 0
+    peak = Memory(0, 0)
     stop = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            peak = max(peak, _session_rss(proc.pid))
+            now = tree_memory(proc.pid)
+            peak = Memory(max(peak.rss, now.rss), max(peak.pss, now.pss))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -230,17 +266,17 @@ def run(
     _, scenario = load_scenario(scenario_ref)
     root = paths.project_root()
     cmd = [str(BIN / "deepstrike"), "build", "--scenario", scenario_ref]
-    cold, naive, peak = [], [], 0
+    cold, naive, peak = [], [], Memory(0, 0)
     with tempfile.TemporaryDirectory(prefix="deepstrike-bench-") as tmp:
         work = Path(tmp)
         out = work / "report"
         for i in range(repeat):
             shutil.rmtree(out, ignore_errors=True)
             log(f"cold build {i + 1}/{repeat} of {len(CHAPTERS)} notebooks ...")
-            seconds, rss = timed([*cmd, "--out", str(out)], root)
+            seconds, mem = timed([*cmd, "--out", str(out)], root)
             cold.append(seconds)
-            peak = max(peak, rss)
-            log(f"  cold build {seconds:.1f} s, peak memory {rss / 1e6:.0f} MB")
+            peak = Memory(max(peak.rss, mem.rss), max(peak.pss, mem.pss))
+            log(f"  cold build {seconds:.1f} s, peak memory {mem.pss / 1e6:.0f} MB")
             naive_dir = work / f"naive{i}"
             naive_dir.mkdir()
             log(f"naive pipeline {i + 1}/{repeat}: papermill then nbconvert, one by one ...")
@@ -292,7 +328,8 @@ def run(
         "whatif_bytes": whatif,
         "whatif_ratio": whatif / (size - whatif),
         "sweep_points_per_s": {str(k): v for k, v in throughput.items()},
-        "peak_build_rss_bytes": peak,
+        "peak_build_pss_bytes": peak.pss,
+        "peak_build_rss_bytes": peak.rss,
         "backtest_cold_s": backtest_cold,
         "backtest_warm_s": backtest_warm,
         "model_draws": draws,
@@ -307,7 +344,7 @@ TARGETS = {
     "summary_edit_notebooks_executed": (0, "no notebook executed"),
     "size_ratio": (1.15, "at most 1.15 x (plotly.js + figure JSON + topojson)"),
     "whatif_ratio": (0.15, "at most 15% of the page without it"),
-    "peak_build_rss_bytes": (1e9, "under 1 GB"),
+    "peak_build_pss_bytes": (1e9, "under 1 GB"),
 }
 
 
@@ -346,9 +383,14 @@ def table(result: dict[str, Any]) -> str:
             verdict("size_ratio", result["size_ratio"]),
         ),
         (
-            "peak memory of the build",
+            "peak memory of the build and its kernels (summed PSS)",
+            f"{result['peak_build_pss_bytes'] / 1e6:.0f} MB",
+            verdict("peak_build_pss_bytes", result["peak_build_pss_bytes"]),
+        ),
+        (
+            "the same as summed RSS (shared pages counted per process)",
             f"{result['peak_build_rss_bytes'] / 1e6:.0f} MB",
-            verdict("peak_build_rss_bytes", result["peak_build_rss_bytes"]),
+            "",
         ),
     ]
     rows += [

@@ -573,6 +573,7 @@ def _execute(
     # The kernel inherits this process's stderr: its warnings go to the log, not the terminal.
     os.dup2(log.fileno(), 2)
     sockets = tempfile.mkdtemp(prefix=f"{_SOCKETS_PREFIX}{build_pid}-")
+    km = _kernel_manager(sockets)
     try:
         import papermill
         from papermill.exceptions import PapermillExecutionError
@@ -586,7 +587,7 @@ def _execute(
             cwd=str(Path(notebook).parent),
             start_timeout=120,
             execution_timeout=600,
-            km=_kernel_manager(sockets),
+            km=km,
         )
         return {"ok": True, "seconds": time.perf_counter() - start}
     except PapermillExecutionError as exc:
@@ -607,8 +608,25 @@ def _execute(
             "evalue": str(exc).strip().splitlines()[-1] if str(exc).strip() else "",
         }
     finally:
+        _shutdown_kernel(km)
         log.flush()
         shutil.rmtree(sockets, ignore_errors=True)
+
+
+def _shutdown_kernel(km: Any) -> None:
+    """End the notebook's kernel now. nbclient leaves alone a kernel whose manager it was
+    given, so without this each kernel lived until its worker ended: with four notebooks on
+    two workers, four kernels (about 250 MB each) were alive at the end of a build."""
+    from jupyter_core.utils import run_sync
+
+    try:
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=False)
+    except Exception:  # noqa: BLE001 - a kernel that is already gone, or will not answer
+        try:
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # noqa: BLE001, S110 - it dies with this worker in any case
+            pass
 
 
 def _describe_failure(chapter: Chapter, info: dict, kept: Path) -> str:
@@ -886,8 +904,12 @@ def _build_locked(
     for path in (cache_dir, executed, new_set):
         path.mkdir(parents=True, exist_ok=True)
     pdf_error = None
-    # The backtest: from its cache, or in a process of its own beside the notebooks.
-    backtest_run = backtest.start(scenario, scenario_ref, overrides, out_root, use_cache, tables)
+    # The backtest: from its cache, or in one process of its own beside the notebooks. One,
+    # not a pool: the notebooks already keep both cores busy, so more backtest workers would
+    # only add their memory (about 200 MB each), not speed.
+    backtest_run = backtest.start(
+        scenario, scenario_ref, overrides, out_root, use_cache, tables, workers=1
+    )
     try:
         outcomes = _run_chapters(
             scenario, env, cache_dir, executed, new_set / "logs", out_dir, workers, use_cache, log

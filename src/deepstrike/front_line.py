@@ -46,7 +46,10 @@ SOURCE_IDS = {
 # WGS84, far inside the uncertainty of a strike system's range.
 EARTH_RADIUS_KM = 6371.0088
 _PRECISION = 1e5
-_CHUNK = 2_000_000  # points x segments handled at once, bounds memory
+# Points x segments handled at once. It bounds memory: each block holds about six (c, m, 3)
+# float arrays, so 2,000,000 took some 240 MB at once (the supply map grid); 250,000 takes
+# about 36 MB and is faster, the blocks fitting the cache better (0.95 s -> 0.39 s).
+_CHUNK = 250_000
 
 
 # ---------------------------------------------------------------------------------------------
