@@ -623,10 +623,9 @@ def _shutdown_kernel(km: Any) -> None:
         if km.has_kernel:
             run_sync(km.shutdown_kernel)(now=False)
     except Exception:  # noqa: BLE001 - a kernel that is already gone, or will not answer
-        try:
+        # If even a kill fails, the kernel still dies with this worker (parent-death signal).
+        with contextlib.suppress(Exception):
             run_sync(km.shutdown_kernel)(now=True)
-        except Exception:  # noqa: BLE001, S110 - it dies with this worker in any case
-            pass
 
 
 def _describe_failure(chapter: Chapter, info: dict, kept: Path) -> str:
