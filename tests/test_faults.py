@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from deepstrike import build, cli, compare, data, params, paths, prose
+from deepstrike import build, cli, compare, data, kernels, params, paths, prose
 from deepstrike.params import CHAPTERS, ParamError
 
 # --- cold determinism, interruption, hostile text, missing notebook, PDF -------------------------
@@ -237,9 +237,47 @@ def test_pool_workers_die_with_the_build() -> None:
     from multiprocessing import get_context
 
     with ProcessPoolExecutor(
-        1, mp_context=get_context("fork"), initializer=build._worker_init, initargs=(os.getpid(),)
+        1, mp_context=get_context("fork"), initializer=kernels.worker_init, initargs=(os.getpid(),)
     ) as pool:
         assert pool.submit(_parent_death_signal).result(timeout=60) == signal.SIGKILL
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a Linux prctl")
+def test_notebook_workers_are_small_and_die_with_the_build() -> None:
+    pool = kernels.notebook_pool(1, os.getpid())
+    try:
+        worker = pool.submit(os.getpid).result(timeout=120)
+        parent = pool.submit(os.getppid).result(timeout=60)
+        maps = Path(f"/proc/{worker}/maps").read_text()
+    finally:
+        pool.shutdown()
+    assert parent != os.getpid(), "forked from the build, not from the server"
+    # a worker drives a kernel: it must not carry pandas, scipy or the chapters
+    for heavy in ("pandas/_libs", "scipy/"):
+        assert heavy not in maps, f"a notebook worker loaded {heavy}"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pidfd and prctl")
+def test_a_process_told_to_die_with_another_ends_when_it_ends(tmp_path: Path) -> None:
+    target = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    code = (
+        "import sys, time\nfrom deepstrike import kernels\n"
+        f"kernels.die_with({target.pid})\nopen(sys.argv[1], 'w').close()\ntime.sleep(60)"
+    )
+    ready = tmp_path / "ready"
+    follower = subprocess.Popen([sys.executable, "-c", code, str(ready)])
+    try:
+        deadline = time.monotonic() + 30
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.exists() and follower.poll() is None
+        target.kill()
+        target.wait()
+        assert follower.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        for proc in (target, follower):
+            with contextlib.suppress(OSError):
+                proc.kill()
 
 
 def _parent_death_signal() -> int:

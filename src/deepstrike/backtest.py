@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from deepstrike import data, ledger, paths
+from deepstrike import data, kernels, ledger, paths
 
 CACHE_VERSION = "1"
 WORKERS = 2
@@ -394,15 +394,13 @@ def _read_cache(path: Path) -> dict[str, Any] | None:
 
 
 def _run_all(tasks: list[Task], workers: int, log: Callable[[str], None]) -> list[dict[str, Any]]:
-    from deepstrike import build
-
     _tables()  # validated once here; forked workers inherit them
     if workers <= 1 or len(tasks) <= 1:
         return [run_task(t) for t in tasks]
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(tasks)),
         mp_context=multiprocessing.get_context("fork"),
-        initializer=build._worker_init,
+        initializer=kernels.worker_init,
         initargs=(os.getpid(),),
     )
     try:
@@ -415,7 +413,7 @@ def _run_all(tasks: list[Task], workers: int, log: Callable[[str], None]) -> lis
             log(f"  [{i}/{len(tasks)}] {task['chapter']:<10} as of {task['origin']}  {state}")
             out.append(res)
     except BaseException:
-        build._kill_pool(pool)
+        kernels.kill_pool(pool)
         raise
     pool.shutdown(wait=True)
     return out
@@ -765,14 +763,13 @@ def start(
         cmd += ["-p", item]
     if not use_cache:
         cmd.append("--no-cache")
-    from deepstrike import build
 
     # Like the kernels, the backtest ends with the build however the build ends (kill -9 too).
     pending.proc = subprocess.Popen(
         cmd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        preexec_fn=functools.partial(build.die_with_parent, os.getpid()),
+        preexec_fn=functools.partial(kernels.die_with_parent, os.getpid()),
     )
     return pending
 

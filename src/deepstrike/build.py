@@ -16,13 +16,11 @@ import fcntl
 import functools
 import hashlib
 import json
-import multiprocessing
 import os
 import platform
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +28,7 @@ import time
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -39,7 +37,17 @@ from typing import Any
 
 import pandas as pd
 
-from deepstrike import __version__, backtest, data, edition, ledger, paths, prose, summary, whatif
+from deepstrike import (
+    __version__,
+    backtest,
+    data,
+    edition,
+    kernels,
+    ledger,
+    paths,
+    prose,
+    summary,
+)
 from deepstrike.chapter import Chapter, read_results
 from deepstrike.chapters import CHAPTERS
 from deepstrike.language import Quantity
@@ -254,35 +262,6 @@ def check_against_data(scenario: Any, tables: dict[str, Any]) -> None:
 
 # --- processes that die together -------------------------------------------------------------
 
-PR_SET_PDEATHSIG = 1
-try:  # looked up once here: a child between fork and exec should not have to load libraries
-    _PRCTL: Any = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
-except (OSError, AttributeError):
-    _PRCTL = None
-
-
-def die_with_parent(parent_pid: int, sig: int = signal.SIGKILL) -> None:
-    """Have Linux send `sig` to this process when its parent ends, however the parent ends
-    (kill -9 included). Elsewhere a no-op. If the parent is already gone, end now."""
-    if _PRCTL is not None:
-        _PRCTL(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
-    if os.getppid() != parent_pid:
-        os.kill(os.getpid(), sig)
-
-
-def _worker_init(parent_pid: int) -> None:
-    """A pool worker: dies with the build; Ctrl-C is the build's to handle (it ends us)."""
-    die_with_parent(parent_pid)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _kill_pool(pool: ProcessPoolExecutor) -> None:
-    """End every worker now (their kernels follow by their own parent-death signal)."""
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            proc.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
-
 
 def _pid_alive(pid: int) -> bool:
     if pid <= 0:
@@ -296,13 +275,10 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-_SOCKETS_PREFIX = "ds-kernel-"
-
-
 def _clean_stale_sockets() -> None:
     """Kernel socket folders left in the temporary folder by builds that were killed."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{_SOCKETS_PREFIX}*"):
-        found = re.match(rf"{_SOCKETS_PREFIX}(\d+)-", folder.name)
+    for folder in Path(tempfile.gettempdir()).glob(f"{kernels.SOCKETS_PREFIX}*"):
+        found = re.match(rf"{kernels.SOCKETS_PREFIX}(\d+)-", folder.name)
         if found and not _pid_alive(int(found.group(1))):
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -530,102 +506,6 @@ def _output_root(out_root: Path | str) -> Path:
 
 
 # --- executing notebooks -------------------------------------------------------------------------
-
-
-def _kernel_manager(sockets: str) -> Any:
-    """A kernel manager whose kernels talk over Unix sockets and die with this worker."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    class KernelManager(AsyncKernelManager):
-        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-            kw["preexec_fn"] = functools.partial(die_with_parent, os.getpid())
-            await super()._async_launch_kernel(kernel_cmd, **kw)
-
-    # Unix sockets instead of TCP ports: kernels started at once by parallel workers (or by
-    # other builds) cannot race for the same free port, and nothing listens on the network.
-    # The connection file lives beside the sockets, so a killed build leaves one folder behind
-    # (removed by the next build), not stray files in the temporary folder.
-    return KernelManager(
-        kernel_name="python3",
-        transport="ipc",
-        ip=f"{sockets}/k",
-        connection_file=f"{sockets}/kernel.json",
-    )
-
-
-def _execute(
-    notebook: str,
-    output: str,
-    parameters: dict[str, Any],
-    log_path: str,
-    build_pid: int,
-    whatif_cache: tuple[str, str] | None = None,
-) -> dict:
-    """Run one notebook in this worker process; never raises (exceptions do not pickle well)."""
-    start = time.perf_counter()
-    # The kernel inherits this worker's environment: where it may keep what-if points.
-    if whatif_cache:
-        os.environ[whatif.CACHE_ENV], os.environ[whatif.SALT_ENV] = whatif_cache
-    else:
-        os.environ.pop(whatif.CACHE_ENV, None)
-        os.environ.pop(whatif.SALT_ENV, None)
-    log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - must outlive the kernel
-    # The kernel inherits this process's stderr: its warnings go to the log, not the terminal.
-    os.dup2(log.fileno(), 2)
-    sockets = tempfile.mkdtemp(prefix=f"{_SOCKETS_PREFIX}{build_pid}-")
-    km = _kernel_manager(sockets)
-    try:
-        import papermill
-        from papermill.exceptions import PapermillExecutionError
-
-        papermill.execute_notebook(
-            notebook,
-            output,
-            parameters=parameters,
-            kernel_name="python3",
-            progress_bar=False,
-            cwd=str(Path(notebook).parent),
-            start_timeout=120,
-            execution_timeout=600,
-            km=km,
-        )
-        return {"ok": True, "seconds": time.perf_counter() - start}
-    except PapermillExecutionError as exc:
-        return {
-            "ok": False,
-            "seconds": time.perf_counter() - start,
-            "cell_index": exc.cell_index,
-            "exec_count": exc.exec_count,
-            "ename": exc.ename,
-            "evalue": exc.evalue,
-            "source": exc.source,
-        }
-    except Exception as exc:  # noqa: BLE001 - a dead kernel or a papermill fault: report it
-        return {
-            "ok": False,
-            "seconds": time.perf_counter() - start,
-            "ename": type(exc).__name__,
-            "evalue": str(exc).strip().splitlines()[-1] if str(exc).strip() else "",
-        }
-    finally:
-        _shutdown_kernel(km)
-        log.flush()
-        shutil.rmtree(sockets, ignore_errors=True)
-
-
-def _shutdown_kernel(km: Any) -> None:
-    """End the notebook's kernel now. nbclient leaves alone a kernel whose manager it was
-    given, so without this each kernel lived until its worker ended: with four notebooks on
-    two workers, four kernels (about 250 MB each) were alive at the end of a build."""
-    from jupyter_core.utils import run_sync
-
-    try:
-        if km.has_kernel:
-            run_sync(km.shutdown_kernel)(now=False)
-    except Exception:  # noqa: BLE001 - a kernel that is already gone, or will not answer
-        # If even a kill fails, the kernel still dies with this worker (parent-death signal).
-        with contextlib.suppress(Exception):
-            run_sync(km.shutdown_kernel)(now=True)
 
 
 def _describe_failure(chapter: Chapter, info: dict, kept: Path) -> str:
@@ -995,21 +875,18 @@ def _run_chapters(
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     logs.mkdir(parents=True, exist_ok=True)
     failures = []
-    # Forked workers, created by this (main) thread: their parent-death signal fires when this
-    # process ends, and they close their copy of the lock as they start.
-    pool = ProcessPoolExecutor(
-        max_workers=n_workers,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_worker_init,
-        initargs=(os.getpid(),),
-    )
+    # Workers forked from a small server, not from this process: each holds papermill and
+    # little else (about 130 MB less each than a fork of the build). They die with the server,
+    # which ends with this process; no descriptor of the lock reaches them (the server is a
+    # fresh interpreter, and the lock is close-on-exec).
+    pool = kernels.notebook_pool(n_workers, os.getpid())
     try:
         pending = {}
         for chapter, nb_params, cached in todo:
             output = executed / chapter.notebook
             log(f"  [....] {chapter.notebook:<24} queued")
             future = pool.submit(
-                _execute,
+                kernels.execute,
                 str(paths.notebooks_dir() / chapter.notebook),
                 str(output),
                 nb_params,
@@ -1042,7 +919,7 @@ def _run_chapters(
                     log(f"  {step} {chapter.notebook:<24} FAILED")
     except BaseException:
         # Ctrl-C, SIGTERM (raised as SystemExit by the CLI), a full disk: no notebook goes on.
-        _kill_pool(pool)
+        kernels.kill_pool(pool)
         raise
     pool.shutdown(wait=True)
     if failures:
