@@ -225,32 +225,37 @@ def versions() -> dict[str, str]:
     return out
 
 
-def cache_key(chapter: Chapter, nb_params: dict[str, Any], env: dict[str, str]) -> str:
-    """What a chapter's executed notebook depends on: its notebook, its code (own folder and the
-    shared modules it imports), the tables it declares, its parameters, package versions."""
+def code_and_data(chapter: Chapter) -> dict[str, str]:
+    """Digests of a chapter's code (own folder and the shared modules it imports) and of the
+    tables it declares: read once per chapter and build, for both keys below."""
+    return {"source": chapter_source_hash(chapter), "data": data.table_fingerprint(chapter.tables)}
+
+
+def cache_key(
+    chapter: Chapter,
+    nb_params: dict[str, Any],
+    env: dict[str, str],
+    inputs: dict[str, str] | None = None,
+) -> str:
+    """What a chapter's executed notebook depends on: its notebook, its code, the tables it
+    declares (`inputs`, from code_and_data), its parameters, package versions."""
     notebook = paths.notebooks_dir() / chapter.notebook
     payload = {
         "v": CACHE_VERSION,
         "notebook": _sha(notebook.read_bytes()),
         "parameters": nb_params,
-        "data": data.table_fingerprint(chapter.tables),
-        "source": chapter_source_hash(chapter),
+        **(inputs or code_and_data(chapter)),
         "versions": env,
         "python": sys.version,
     }
     return _sha(json.dumps(payload, sort_keys=True).encode())[:32]
 
 
-def whatif_salt(chapter: Chapter, env: dict[str, str]) -> str:
+def whatif_salt(chapter: Chapter, env: dict[str, str], inputs: dict[str, str] | None = None) -> str:
     """What a chapter's what-if points depend on besides their parameters (deepstrike.whatif):
     its code, its tables, package versions. Not the notebook or the scenario: a point keeps its
     value across parameter changes that do not touch it."""
-    payload = {
-        "source": chapter_source_hash(chapter),
-        "data": data.table_fingerprint(chapter.tables),
-        "versions": env,
-        "python": sys.version,
-    }
+    payload = {**(inputs or code_and_data(chapter)), "versions": env, "python": sys.version}
     return _sha(json.dumps(payload, sort_keys=True).encode())[:32]
 
 
@@ -859,9 +864,10 @@ def _run_chapters(
     todo: list[tuple[Chapter, dict[str, Any], Path]] = []
     outcomes: list[Outcome] = []
     total = len(CHAPTERS)
+    inputs = {chapter.name: code_and_data(chapter) for chapter in CHAPTERS}
     for chapter in CHAPTERS:
         nb_params = scenario.notebook_parameters(chapter)
-        key = cache_key(chapter, nb_params, env)
+        key = cache_key(chapter, nb_params, env, inputs[chapter.name])
         cached = cache_dir / f"{chapter.name}-{key}.ipynb"
         if use_cache and cached.exists():
             if read_cached_notebook(cached) is not None:
@@ -892,7 +898,11 @@ def _run_chapters(
                 nb_params,
                 str(logs / f"{chapter.name}.log"),
                 os.getpid(),
-                (str(cache_dir / "whatif"), whatif_salt(chapter, env)) if use_cache else None,
+                (
+                    (str(cache_dir / "whatif"), whatif_salt(chapter, env, inputs[chapter.name]))
+                    if use_cache
+                    else None
+                ),
             )
             pending[future] = (chapter, output, cached)
         while pending:
