@@ -920,6 +920,10 @@ def test_poisson_counts_by_inversion_match_scipy() -> None:
     order = np.argsort(u)
     same = np.full(50_000, 2.5)
     assert (np.diff(poisson_inverse(u[order], same)) >= 0).all()
+    # far beyond scipy's inverse (NaN there): still a count, near the rate
+    huge = poisson_inverse(np.array([0.001, 0.5, 0.999]), np.full(3, 1e15))
+    assert (huge > 0).all() and np.all(np.abs(huge / 1e15 - 1) < 1e-6)
+    assert (np.diff(huge) > 0).all()
     for bad in (np.inf, np.nan, -1.0):
         with pytest.raises(ValueError, match="finite and non-negative"):
             poisson_inverse(u[:3], np.array([1.0, bad, 1.0]))

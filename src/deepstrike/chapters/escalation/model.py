@@ -714,7 +714,12 @@ def poisson_inverse(u: np.ndarray, rate: np.ndarray) -> np.ndarray:
     # allowed parameters) scipy's inverse is the faster way, and gives the same counts.
     large = rate > POISSON_STEP_MAX
     if large.any():
-        counts[large] = stats.poisson.ppf(u[large], rate[large]).astype(np.int64)
+        big = stats.poisson.ppf(u[large], rate[large])
+        # scipy's inverse gives NaN from about 1e12 expected attacks (reachable only with
+        # extreme odds ratios); there the normal approximation is exact to the count shown.
+        normal = np.rint(rate[large] + np.sqrt(rate[large]) * special.ndtri(u[large]))
+        big = np.where(np.isfinite(big), big, np.clip(normal, 0, np.iinfo(np.int64).max / 2))
+        counts[large] = big.astype(np.int64)
     open_ = np.flatnonzero(~large & (special.pdtr(0, rate) < u))
     k = 0
     while open_.size:
