@@ -36,6 +36,10 @@ class Memory(NamedTuple):
     rss: int
     pss: int
 
+    def peak(self, other: Memory) -> Memory:
+        """The larger of each measure (peaks of RSS and PSS need not fall at one moment)."""
+        return Memory(max(self.rss, other.rss), max(self.pss, other.pss))
+
 
 def _parents() -> dict[int, int]:
     out = {}
@@ -93,8 +97,7 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, Memory]:
     def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            now = tree_memory(proc.pid)
-            peak = Memory(max(peak.rss, now.rss), max(peak.pss, now.pss))
+            peak = peak.peak(tree_memory(proc.pid))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -275,7 +278,7 @@ def run(
             log(f"cold build {i + 1}/{repeat} of {len(CHAPTERS)} notebooks ...")
             seconds, mem = timed([*cmd, "--out", str(out)], root)
             cold.append(seconds)
-            peak = Memory(max(peak.rss, mem.rss), max(peak.pss, mem.pss))
+            peak = peak.peak(mem)
             log(f"  cold build {seconds:.1f} s, peak memory {mem.pss / 1e6:.0f} MB")
             naive_dir = work / f"naive{i}"
             naive_dir.mkdir()

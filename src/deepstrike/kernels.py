@@ -4,7 +4,9 @@ Kept apart from deepstrike.build so that a worker is a small process: the build'
 its workers from a fork server that has loaded this module and papermill only, not pandas,
 the chapters and the rest of the build. A worker drives one kernel at a time; the kernel
 does the work. Everything here dies with the build, however the build ends (kill -9 too):
-each kernel with its worker, each worker with the fork server, the server with the build.
+each worker with the build itself (it waits on a pidfd of it, see die_with), each kernel
+with its worker (parent-death signal), and the server once the build and its workers are
+gone (they hold its liveness pipe).
 """
 
 from __future__ import annotations

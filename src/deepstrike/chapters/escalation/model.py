@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -893,11 +893,15 @@ def _model(
     return f
 
 
+def _problem(names: Sequence[str]) -> dict[str, Any]:
+    """SALib's description of the unit cube over these inputs."""
+    return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+
+
 @functools.lru_cache(maxsize=8)
 def _saltelli(names: tuple[str, ...], n: int, seed: int) -> np.ndarray:
     """SALib's Saltelli design on [0, 1]^k: the same for every rung, so drawn once."""
-    problem = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
-    x = salib_sample.sample(problem, n, calc_second_order=False, seed=seed)
+    x = salib_sample.sample(_problem(names), n, calc_second_order=False, seed=seed)
     x.setflags(write=False)  # shared between calls: nobody may change it
     return x
 
@@ -916,7 +920,7 @@ def sobol_indices(
     `resamples` sets the bootstrap for the intervals only; the indices do not depend on it.
     """
     n = 1 << max(int(samples) - 1, 1).bit_length()
-    problem = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+    problem = _problem(names)
     x = _saltelli(tuple(names), n, seed)
     y = np.asarray(f(x), dtype=float)
     if not np.var(y) > 0:
