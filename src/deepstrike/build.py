@@ -132,10 +132,17 @@ def _module_path(module: str) -> Path | None:
 
 def _imports(path: Path) -> set[str]:
     """deepstrike modules a file imports (`import deepstrike.x`, `from deepstrike.x import y`)."""
+    return set(_parsed_imports(path.read_bytes()))
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed_imports(source: bytes) -> frozenset[str]:
+    # Kept by content: each chapter's key follows the same shared modules, and parsing them
+    # again for every chapter was most of the time a build spent before its first notebook.
     import ast
 
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.startswith("deepstrike")}
         elif (
@@ -145,7 +152,7 @@ def _imports(path: Path) -> set[str]:
         ):
             found.add(node.module)
             found |= {f"{node.module}.{a.name}" for a in node.names}
-    return found
+    return frozenset(found)
 
 
 def chapter_sources(chapter: Chapter) -> list[Path]:
