@@ -243,18 +243,60 @@ def test_pool_workers_die_with_the_build() -> None:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a Linux prctl")
-def test_notebook_workers_are_small_and_die_with_the_build() -> None:
+def test_notebook_workers_are_warm_forks_of_the_server_and_die_with_the_build() -> None:
     pool = kernels.notebook_pool(1, os.getpid())
     try:
-        worker = pool.submit(os.getpid).result(timeout=120)
-        parent = pool.submit(os.getppid).result(timeout=60)
-        maps = Path(f"/proc/{worker}/maps").read_text()
+        parent = pool.submit(os.getppid).result(timeout=120)
+        warm = pool.submit(kernels.warm).result(timeout=60)
+        signal_on_death = pool.submit(_parent_death_signal).result(timeout=60)
     finally:
         pool.shutdown()
     assert parent != os.getpid(), "forked from the build, not from the server"
-    # a worker drives a kernel: it must not carry pandas, scipy or the chapters
-    for heavy in ("pandas/_libs", "scipy/"):
-        assert heavy not in maps, f"a notebook worker loaded {heavy}"
+    assert warm, "a worker must hold what its kernels import (kernels.KERNEL_PRELOAD)"
+    assert signal_on_death == signal.SIGKILL
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork and a Linux prctl")
+def test_a_notebook_runs_in_a_warm_kernel_forked_from_its_worker(tmp_path: Path) -> None:
+    import nbformat
+
+    probe = (
+        "import os, sys, json\n"
+        "print(json.dumps({'parent': os.getppid(), 'cwd': os.getcwd(), "
+        "'warm': 'deepstrike.chapters' in sys.modules, 'x': x}))"
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(probe),
+    ]
+    source, output = tmp_path / "probe.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(nb, source)
+    pool = kernels.notebook_pool(1, os.getpid())
+    try:
+        info = pool.submit(
+            kernels.execute, str(source), str(output), {"x": 7}, str(tmp_path / "log"), os.getpid()
+        ).result(timeout=180)
+    finally:
+        pool.shutdown()
+    assert info["ok"], info
+    text = nbformat.read(output, as_version=4).cells[-1].outputs[0]["text"]
+    seen = json.loads(text.strip().splitlines()[-1])
+    assert seen["x"] == 7, "the parameters reached the kernel"
+    assert seen["warm"], "the kernel started with the chapters in memory: a fork, not a new one"
+    assert seen["parent"] != os.getpid()
+    assert Path(seen["cwd"]) == tmp_path, "the kernel runs in the notebook's folder"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork")
+def test_a_forked_kernel_never_launched_ends_and_is_reaped() -> None:
+    forked = kernels.ForkedKernel()
+    forked.close()
+    assert forked.returncode == 0
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forked.pid, os.WNOHANG)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pidfd and prctl")

@@ -1,9 +1,13 @@
-"""Notebook execution in pool workers, and processes that die together.
+"""Notebook execution in pool workers, kernels forked warm, and processes that die together.
 
-Kept apart from deepstrike.build so that a worker is a small process: the build's pool starts
-its workers from a fork server that has loaded this module and papermill only, not pandas,
-the chapters and the rest of the build. A worker drives one kernel at a time; the kernel
-does the work. Everything here dies with the build, however the build ends (kill -9 too):
+The build's pool starts its workers from a fork server that has loaded, once, this module,
+papermill and what every kernel needs (ipykernel, numpy, pandas, scipy, plotly, the chapters):
+not the build itself. A worker drives one kernel at a time, and the kernel is a fork of the
+worker (ForkedKernel), so it starts with those modules in memory, shared with the server, where
+a kernel started as a new interpreter spends about two seconds of CPU importing them. The
+kernel is still a fresh process per notebook: nothing a notebook does reaches another.
+Kept apart from deepstrike.build so that neither the server nor the workers load the build.
+Everything here dies with the build, however the build ends (kill -9 too):
 each worker with the build itself (it waits on a pidfd of it, see die_with), each kernel
 with its worker (parent-death signal), and the server once the build and its workers are
 gone (they hold its liveness pipe).
@@ -14,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import json
 import multiprocessing
 import os
 import select
@@ -32,6 +37,16 @@ from deepstrike import whatif
 SOCKETS_PREFIX = "ds-kernel-"
 # What the fork server loads once, so that its workers share it instead of each loading it.
 SERVER_PRELOAD = ["deepstrike.kernels", "papermill", "nbclient", "jupyter_client.manager"]
+# ... and what every kernel imports: its workers' kernels are forks that start with these.
+KERNEL_PRELOAD = [
+    "ipykernel.kernelapp",
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "plotly.graph_objects",
+    "deepstrike.chapters",
+    "deepstrike.figures",
+]
 
 
 # --- processes that die together ---------------------------------------------------------
@@ -69,14 +84,30 @@ def kill_pool(pool: ProcessPoolExecutor) -> None:
 # --- executing notebooks ---------------------------------------------------------------------
 
 
-def kernel_manager(sockets: str) -> Any:
-    """A kernel manager whose kernels talk over Unix sockets and die with this worker."""
+def kernel_manager(sockets: str, forked: ForkedKernel | None = None) -> Any:
+    """A kernel manager whose kernels talk over Unix sockets and die with this worker: the
+    `forked` process when one is given, else a new interpreter."""
     from jupyter_client.manager import AsyncKernelManager
 
     class KernelManager(AsyncKernelManager):
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-            kw["preexec_fn"] = functools.partial(die_with_parent, os.getpid())
-            await super()._async_launch_kernel(kernel_cmd, **kw)
+            if forked is None:
+                kw["preexec_fn"] = functools.partial(die_with_parent, os.getpid())
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+                return
+            # What jupyter_client's launcher would do for kernel_cmd, done by the waiting fork:
+            # the same connection file, folder and environment.
+            cwd = str(kw.get("cwd") or os.getcwd())
+            env = dict(kw.get("env") or os.environ)
+            # As the launcher sets it: the kernel then watches this worker (and prints no
+            # "connect another client" banner, which is for kernels started by hand).
+            env["JPY_PARENT_PID"] = str(os.getpid())
+            forked.launch(self.connection_file, cwd, env)
+            provisioner = self.provisioner
+            provisioner.process = forked
+            provisioner.pid = provisioner.pgid = forked.pid  # its own session, as launched
+            provisioner.cwd = cwd
+            self._reconcile_connection_info(provisioner.connection_info)
 
     # Unix sockets instead of TCP ports: kernels started at once by parallel workers (or by
     # other builds) cannot race for the same free port, and nothing listens on the network.
@@ -88,6 +119,120 @@ def kernel_manager(sockets: str) -> Any:
         ip=f"{sockets}/k",
         connection_file=f"{sockets}/kernel.json",
     )
+
+
+def warm() -> bool:
+    """Whether this process holds what a kernel imports, so that a fork of it is a warm
+    kernel (a worker of the fork server does; a process that has not loaded them would gain
+    nothing by forking)."""
+    return all(name in sys.modules for name in KERNEL_PRELOAD)
+
+
+class ForkedKernel:
+    """A kernel forked from this process before the notebook starts, waiting until its
+    connection file is written; then it runs ipykernel as `python -m ipykernel_launcher -f
+    FILE` would. Forked at a quiet point (no event loop, no sockets), it has the interface of
+    subprocess.Popen as far as jupyter_client uses it. It dies with this process."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self) -> None:
+        read, self._go = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child; it never returns (measured by its work)
+            _kernel_child(read, self._go, parent)
+        os.close(read)
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def launch(self, connection_file: str, cwd: str, env: dict[str, str]) -> None:
+        order = json.dumps({"connection_file": connection_file, "cwd": cwd, "env": env})
+        with os.fdopen(self._go, "wb") as pipe:
+            pipe.write(order.encode())
+        self._go = None
+
+    def close(self) -> None:
+        """After the notebook: a fork never launched ends (its pipe closes); reap it."""
+        if self._go is not None:
+            os.close(self._go)
+            self._go = None
+        try:
+            self.wait(timeout=10)
+        except TimeoutError:
+            self.kill()
+            self.wait()
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere: gone, code unknown
+                self.returncode = -1
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"kernel {self.pid} still running")
+            time.sleep(0.02)
+        return self.returncode  # type: ignore[return-value]
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def _kernel_child(read: int, go: int, parent: int) -> None:  # pragma: no cover - in the fork
+    """The forked kernel: wait for the order, then be ipykernel. Never returns to the worker's
+    code: every way out is os._exit (no inherited exit handlers or finalizers run)."""
+    code = 1
+    try:
+        die_with_parent(parent)
+        os.setsid()  # its own session, as jupyter_client launches kernels: interrupts reach it
+        os.close(go)
+        # Nothing of the worker's (its pool's pipes, the fork server's liveness pipe) stays open.
+        for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else ():
+            if int(name) > 2 and int(name) != read:
+                with contextlib.suppress(OSError):
+                    os.close(int(name))
+        chunks = []
+        while chunk := os.read(read, 1 << 16):
+            chunks.append(chunk)
+        os.close(read)
+        if not chunks:  # the notebook never asked for its kernel
+            code = 0
+            return
+        order = json.loads(b"".join(chunks))
+        os.chdir(order["cwd"])
+        os.environ.clear()
+        os.environ.update(order["env"])
+        from ipykernel import kernelapp
+
+        sys.argv = [kernelapp.__file__, "-f", order["connection_file"]]
+        kernelapp.launch_new_instance(argv=sys.argv[1:])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001 - said on stderr (the notebook's log), then exit 1
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
 
 
 def execute(
@@ -110,7 +255,9 @@ def execute(
     # The kernel inherits this process's stderr: its warnings go to the log, not the terminal.
     os.dup2(log.fileno(), 2)
     sockets = tempfile.mkdtemp(prefix=f"{SOCKETS_PREFIX}{build_pid}-")
-    km = kernel_manager(sockets)
+    # Forked here, before papermill starts its event loop and sockets: a quiet process to copy.
+    forked = ForkedKernel() if warm() else None
+    km = kernel_manager(sockets, forked)
     try:
         import papermill
         from papermill.exceptions import PapermillExecutionError
@@ -146,6 +293,8 @@ def execute(
         }
     finally:
         shutdown_kernel(km)
+        if forked is not None:
+            forked.close()
         log.flush()
         shutil.rmtree(sockets, ignore_errors=True)
 
@@ -196,9 +345,17 @@ def die_with(pid: int) -> None:
 
 
 def notebook_pool(workers: int, build_pid: int) -> ProcessPoolExecutor:
-    """Workers for the notebooks, forked from a small server (see the module's docstring)."""
+    """Workers for the notebooks, forked from a server that holds what kernels import (see
+    the module's docstring)."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(SERVER_PRELOAD)
+    ctx.set_forkserver_preload([*SERVER_PRELOAD, *KERNEL_PRELOAD])
+    # One notebook per worker: a kernel is forked from its worker before anything else runs
+    # there, and a worker that has driven a notebook holds an event loop and a ZeroMQ context
+    # that a fork must not copy. A new worker is a fork of the warm server, so this is cheap.
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=server_worker_init, initargs=(build_pid,)
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=server_worker_init,
+        initargs=(build_pid,),
+        max_tasks_per_child=1,
     )
