@@ -190,3 +190,27 @@ def test_without_a_salt_or_a_folder_nothing_is_kept(
     tables = {t: data.load_table(t, as_of=AS_OF) for t in chapter.tables}
     whatif.compute(chapter, _params("supply", draws=500), tables, AS_OF, 5)
     assert not (tmp_path / "whatif").exists()
+
+
+@pytest.mark.parametrize("name", ["supply", "escalation"])
+def test_the_notebooks_own_result_stands_for_its_point_and_changes_nothing(name: str) -> None:
+    # Supply's default point has the scenario's parameters: it reuses the notebook's result.
+    # Escalation's points run with lowered settings (SETTINGS): none has the scenario's
+    # parameters, so every point is computed, as before.
+    base = get(name)
+    runs: list[int] = []
+
+    def counted(*args: object) -> object:
+        runs.append(1)
+        return base.analyse(*args)
+
+    chapter = dataclasses.replace(base, analyse=counted)
+    tables = {t: data.load_table(t, as_of=AS_OF) for t in chapter.tables}
+    p = _params(name, draws=1000)
+    plain = whatif.compute(chapter, p, tables, AS_OF, 5)
+    n_points = len(plain["points"])
+    assert len(runs) == n_points
+    reused = whatif.compute(chapter, p, tables, AS_OF, 5, base.analyse(p, tables, AS_OF, 5))
+    lowered = bool(whatif.settings(whatif.spec(name), p))
+    assert len(runs) == 2 * n_points - (0 if lowered else 1)
+    assert json.dumps(reused, sort_keys=True) == json.dumps(plain, sort_keys=True)

@@ -164,7 +164,9 @@ class Run:
 
         from deepstrike import whatif
 
-        payload = whatif.compute(self.chapter, self.params, self.tables, self.as_of, self.seed)
+        payload = whatif.compute(
+            self.chapter, self.params, self.tables, self.as_of, self.seed, self.result
+        )
         levers = "; ".join(f"{lv['name']}: {', '.join(lv['labels'])}" for lv in payload["levers"])
         note = f"what-if: {len(payload['points'])} points ({levers})"
         display({whatif.WHATIF_MIME: payload, "text/plain": note}, raw=True)
