@@ -888,10 +888,10 @@ def _run_chapters(
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     logs.mkdir(parents=True, exist_ok=True)
     failures = []
-    # Workers forked from a small server, not from this process: each holds papermill and
-    # little else (about 130 MB less each than a fork of the build). They die with the server,
-    # which ends with this process; no descriptor of the lock reaches them (the server is a
-    # fresh interpreter, and the lock is close-on-exec).
+    # Workers forked from a server, not from this process: each holds papermill and what its
+    # kernel imports, shared with the server, and none of the build (see deepstrike.kernels).
+    # They die with the server, which ends with this process; no descriptor of the lock
+    # reaches them (the server is a fresh interpreter, and the lock is close-on-exec).
     pool = kernels.notebook_pool(n_workers, os.getpid())
     try:
         pending = {}
