@@ -25,6 +25,19 @@ def _params(name: str, **updates: object) -> object:
     return chapter.run_model(**{**chapter.run_model().model_dump(), **updates})
 
 
+def _counting(name: str) -> tuple[object, list[int], dict]:
+    """The chapter with an `analyse` that counts its runs, the count, and its tables."""
+    base = get(name)
+    runs: list[int] = []
+
+    def counted(*args: object) -> object:
+        runs.append(1)
+        return base.analyse(*args)
+
+    tables = {t: data.load_table(t, as_of=AS_OF) for t in base.tables}
+    return dataclasses.replace(base, analyse=counted), runs, tables
+
+
 def test_every_chapter_has_a_what_if_view_of_two_or_three_levers() -> None:
     for chapter in CHAPTERS:
         module = whatif.spec(chapter.name)
@@ -156,15 +169,7 @@ def test_points_are_kept_by_content_and_only_new_points_are_computed(
 ) -> None:
     monkeypatch.setenv(whatif.CACHE_ENV, str(tmp_path / "whatif"))
     monkeypatch.setenv(whatif.SALT_ENV, "code-and-data")
-    supply = get("supply")
-    runs: list[int] = []
-
-    def counted(*args: object) -> object:
-        runs.append(1)
-        return supply.analyse(*args)
-
-    chapter = dataclasses.replace(supply, analyse=counted)
-    tables = {t: data.load_table(t, as_of=AS_OF) for t in chapter.tables}
+    chapter, runs, tables = _counting("supply")
     first = whatif.compute(chapter, _params("supply", draws=1000), tables, AS_OF, 5)
     assert len(runs) == 16 and len(list((tmp_path / "whatif").glob("*.json"))) == 16
     again = whatif.compute(chapter, _params("supply", draws=1000), tables, AS_OF, 5)
@@ -198,14 +203,7 @@ def test_the_notebooks_own_result_stands_for_its_point_and_changes_nothing(name:
     # Escalation's points run with lowered settings (SETTINGS): none has the scenario's
     # parameters, so every point is computed, as before.
     base = get(name)
-    runs: list[int] = []
-
-    def counted(*args: object) -> object:
-        runs.append(1)
-        return base.analyse(*args)
-
-    chapter = dataclasses.replace(base, analyse=counted)
-    tables = {t: data.load_table(t, as_of=AS_OF) for t in chapter.tables}
+    chapter, runs, tables = _counting(name)
     p = _params(name, draws=1000)
     plain = whatif.compute(chapter, p, tables, AS_OF, 5)
     n_points = len(plain["points"])

@@ -289,13 +289,13 @@ def compute(
     points = []
     base_fig: dict[str, Any] | None = None
     combos = list(itertools.product(*(range(len(o)) for o in options)))
+    known = (run_params, result) if result is not None else None
     figures = []
     for combo in combos:
         updates: dict[str, Any] = {}
         for lever_options, i in zip(options, combo, strict=True):
             updates.update(lever_options[i].updates)
         p = point_params(run_params, updates)
-        known = (run_params, result) if result is not None else None
         computed = _run_point(chapter, module, p, tables, as_of, seed, base, known)
         context = {"as_of": as_of.isoformat(), "p": p.model_dump(mode="json")}
         fig = computed["figure"]
