@@ -262,7 +262,9 @@ def test_a_notebook_runs_in_a_warm_kernel_forked_from_its_worker(tmp_path: Path)
 
     probe = (
         "import os, sys, json\n"
+        "from ipykernel.kernelapp import IPKernelApp\n"
         "print(json.dumps({'parent': os.getppid(), 'cwd': os.getcwd(), "
+        "'watches': IPKernelApp.instance().parent_handle, "
         "'warm': 'deepstrike.chapters' in sys.modules, 'x': x}))"
     )
     nb = nbformat.v4.new_notebook()
@@ -287,7 +289,52 @@ def test_a_notebook_runs_in_a_warm_kernel_forked_from_its_worker(tmp_path: Path)
     assert seen["x"] == 7, "the parameters reached the kernel"
     assert seen["warm"], "the kernel started with the chapters in memory: a fork, not a new one"
     assert seen["parent"] != os.getpid()
+    # As a kernel jupyter_client starts: it watches its parent, and so prints no banner for
+    # kernels started by hand into the build's output.
+    assert seen["watches"] == seen["parent"]
     assert Path(seen["cwd"]) == tmp_path, "the kernel runs in the notebook's folder"
+
+
+def _run_in_pool(tmp_path: Path, cells: list[str]) -> tuple[dict, typing.Any]:
+    """Execute a notebook of these code cells through the build's pool: (info, executed nb)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    source, output = tmp_path / "probe.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(nb, source)
+    pool = kernels.notebook_pool(1, os.getpid())
+    try:
+        info = pool.submit(
+            kernels.execute, str(source), str(output), {}, str(tmp_path / "log"), os.getpid()
+        ).result(timeout=180)
+    finally:
+        pool.shutdown()
+    return info, nbformat.read(output, as_version=4)
+
+
+def test_the_executed_notebook_is_written_once_at_the_end(tmp_path: Path) -> None:
+    # While the second cell runs, the file on disk must not hold the first cell's output yet:
+    # papermill's own engine would have rewritten the whole notebook after every cell. (The
+    # marker is built by concatenation so that the cells' source text does not contain it.)
+    out = str(tmp_path / "out.ipynb")
+    marker = "'first-' + 'output'"
+    info, nb = _run_in_pool(
+        tmp_path, [f"print({marker})", f"print({marker} in open({out!r}).read())"]
+    )
+    assert info["ok"], info
+    assert nb.cells[0].outputs[0]["text"].strip() == "first-output", "the end is written"
+    assert nb.cells[1].outputs[0]["text"].strip() == "False", "no write between cells"
+
+
+def test_a_failing_notebook_is_still_written_with_its_error(tmp_path: Path) -> None:
+    info, nb = _run_in_pool(tmp_path, ["print('before')", "raise ValueError('bad cell')", "1"])
+    assert not info["ok"] and info["ename"] == "ValueError"
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert any(o.get("evalue") == "bad cell" for o in outputs), "the partial notebook shows it"
+    assert any(o.get("text", "").strip() == "before" for o in outputs), "and what ran before"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork")

@@ -219,7 +219,12 @@ def _kernel_child(read: int, go: int, parent: int) -> None:  # pragma: no cover 
         os.environ.update(order["env"])
         from ipykernel import kernelapp
 
-        sys.argv = [kernelapp.__file__, "-f", order["connection_file"]]
+        # The trait's default read JPY_PARENT_PID when the fork server imported ipykernel,
+        # before any worker existed: give it now, as a kernel started fresh would read it.
+        # (Without it the kernel prints the "connect another client" banner into the build's
+        # output and does not watch its worker.)
+        parent_handle = f"--IPKernelApp.parent_handle={order['env']['JPY_PARENT_PID']}"
+        sys.argv = [kernelapp.__file__, "-f", order["connection_file"], parent_handle]
         kernelapp.launch_new_instance(argv=sys.argv[1:])
         code = 0
     except SystemExit as exc:
@@ -233,6 +238,32 @@ def _kernel_child(read: int, go: int, parent: int) -> None:  # pragma: no cover 
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(code)
+
+
+ENGINE = "deepstrike-save-at-end"
+
+
+@functools.cache
+def _engine() -> str:
+    """papermill's nbclient engine, except that it writes the executed notebook once, at the
+    end, not at the start and end of every cell: each write serialises and validates the
+    whole notebook, plotly figures and all, and for our notebooks these writes cost about as
+    much CPU as the models. The end comes however execution ends (papermill's
+    notebook_complete runs in a finally), so a failed notebook is still written with its
+    error; only a killed build leaves no partial notebook, which it never reads."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class SaveAtEnd(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
+            nb_man.save = lambda **_kw: None  # shadows the method while cells run
+            try:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            finally:
+                del nb_man.save  # notebook_complete, next, writes with the method
+
+    papermill_engines.register(ENGINE, SaveAtEnd)
+    return ENGINE
 
 
 def execute(
@@ -272,6 +303,7 @@ def execute(
             start_timeout=120,
             execution_timeout=600,
             km=km,
+            engine_name=_engine(),
         )
         return {"ok": True, "seconds": time.perf_counter() - start}
     except PapermillExecutionError as exc:
