@@ -159,12 +159,54 @@ def test_bad_parameter_ends_with_exit_2_and_writes_nothing(tmp_path: Path) -> No
     assert not (tmp_path / "backtest").exists()
 
 
-def test_a_build_that_only_reads_the_cache_spawns_nothing(tmp_path: Path) -> None:
-    pending = backtest.start(BASELINE, "baseline", [], tmp_path, tables=TABLES, compute=False)
-    assert pending.proc is None and pending.result is None
+def test_a_build_that_only_reads_the_cache_starts_nothing(tmp_path: Path) -> None:
+    pending = backtest.start(BASELINE, tmp_path, tables=TABLES, compute=False)
+    assert pending.thread is None and pending.result is None
     result, problem = backtest.finish(pending, TABLES)
     assert result is None and "deepstrike backtest" in problem
     pending.stop()  # nothing to stop: no error
+
+
+@pytest.mark.slow
+def test_the_backtest_beside_a_build_gives_the_commands_result(tmp_path: Path) -> None:
+    # In a thread of the build, one replay after another, with the build's tables: the same
+    # forecasts as the command's pool of two workers, and the same cache entry.
+    pending = backtest.start(BASELINE, tmp_path / "build", tables=TABLES)
+    assert pending.thread is not None
+    beside, problem = backtest.finish(pending, TABLES)
+    assert problem == "" and beside is not None and not beside["cached"]
+    alone = backtest.run(BASELINE, tmp_path / "command", workers=2, log=lambda _: None)
+    assert beside["key"] == alone["key"]
+    assert beside["forecasts"] == alone["forecasts"] and beside["summary"] == alone["summary"]
+    again = backtest.start(BASELINE, tmp_path / "build", tables=TABLES)
+    assert again.thread is None and again.result["cached"], "read from the cache it filled"
+
+
+def test_a_stopped_backtest_ends_between_replays_and_caches_nothing(tmp_path: Path) -> None:
+    pending = backtest.start(BASELINE, tmp_path, tables=TABLES, compute=False)
+    pending.stopping.set()  # the build ended before the first replay
+    with pytest.raises(backtest.Stopped):
+        backtest.run(
+            BASELINE, tmp_path, 1, log=lambda _: None, tables=TABLES, stopping=pending.stopping
+        )
+    kept = {p.name for p in (tmp_path / ".cache").glob("backtest-*.json")}
+    assert kept <= {"backtest-keys.json"}, "no result, only the memo of keys"
+    running = backtest.start(BASELINE, tmp_path, tables=TABLES)
+    running.stop()  # returns once the thread has ended: within one replay
+    assert not running.thread.is_alive()
+    result, problem = backtest.finish(running, TABLES)
+    assert result is None and problem == "backtest failed: stopped"
+
+
+def test_a_failing_backtest_is_one_line_and_the_build_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_a: object, **_k: object) -> None:
+        raise RuntimeError("replays broke")
+
+    monkeypatch.setattr(backtest, "_run_all", broken)
+    result, problem = backtest.finish(backtest.start(BASELINE, tmp_path, tables=TABLES), TABLES)
+    assert result is None and problem == "backtest failed: RuntimeError: replays broke"
 
 
 def test_the_key_memo_gives_the_full_key(tmp_path: Path) -> None:

@@ -37,6 +37,8 @@ def test_briefing_and_results_are_written(baseline: build.BuildResult) -> None:
     for chapter in CHAPTERS:
         assert f"{chapter.name}.headline" in payload["results"]
     assert all(not o.cached for o in baseline.outcomes)
+    # each chapter was rendered as its notebook finished, while the others still ran
+    assert all(o.view is not None and o.view.name == o.chapter for o in baseline.outcomes)
 
 
 def test_plotly_js_is_inlined_exactly_once(baseline: build.BuildResult) -> None:

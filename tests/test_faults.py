@@ -295,6 +295,20 @@ def test_a_notebook_runs_in_a_warm_kernel_forked_from_its_worker(tmp_path: Path)
     assert Path(seen["cwd"]) == tmp_path, "the kernel runs in the notebook's folder"
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork")
+def test_a_server_started_early_is_the_one_the_pool_forks_from() -> None:
+    from multiprocessing import forkserver
+
+    kernels.start_server()  # as the command does before it imports the build
+    server = forkserver._forkserver._forkserver_pid
+    pool = kernels.notebook_pool(1, os.getpid())
+    try:
+        parent = pool.submit(os.getppid).result(timeout=120)
+    finally:
+        pool.shutdown()
+    assert server is not None and parent == server, "the pool's worker is a fork of that server"
+
+
 def _run_in_pool(tmp_path: Path, cells: list[str]) -> tuple[dict, typing.Any]:
     """Execute a notebook of these code cells through the build's pool: (info, executed nb)."""
     import nbformat

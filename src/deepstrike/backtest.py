@@ -25,17 +25,16 @@ whole (deepstrike.build.atomic_write).
 from __future__ import annotations
 
 import argparse
-import functools
 import hashlib
 import json
 import multiprocessing
 import os
-import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -153,15 +152,16 @@ def latest_known(frames: Mapping[str, pd.DataFrame]) -> dict[str, str | None]:
     return out
 
 
-def run_task(task: Task) -> dict[str, Any]:
-    """Replay one chapter as of one origin; the key numbers its questions read."""
+def run_task(task: Task, tables: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """Replay one chapter as of one origin; the key numbers its questions read. `tables`: the
+    validated tables (default: this process's, validated once)."""
     from deepstrike.chapter import get
 
     started = time.perf_counter()
     chapter = get(task.chapter)
     out: dict[str, Any] = {"task": asdict(task), "numbers": {}, "error": None}
     try:
-        frames = as_of_tables(chapter.tables, task.origin, _tables())
+        frames = as_of_tables(chapter.tables, task.origin, _tables() if tables is None else tables)
         out["max_known_from"] = latest_known(frames)
         params = chapter.run_model(**task.params)
         result = chapter.analyse(params, frames, task.origin, task.seed)
@@ -393,10 +393,25 @@ def _read_cache(path: Path) -> dict[str, Any] | None:
 # ----------------------------------------------------------------- running
 
 
-def _run_all(tasks: list[Task], workers: int, log: Callable[[str], None]) -> list[dict[str, Any]]:
-    _tables()  # validated once here; forked workers inherit them
+class Stopped(Exception):
+    """The build that ran this backtest beside its notebooks ended first."""
+
+
+def _run_all(
+    tasks: list[Task],
+    workers: int,
+    log: Callable[[str], None],
+    tables: Mapping[str, pd.DataFrame],
+    stopping: threading.Event | None = None,
+) -> list[dict[str, Any]]:
     if workers <= 1 or len(tasks) <= 1:
-        return [run_task(t) for t in tasks]
+        out = []
+        for task in tasks:
+            if stopping is not None and stopping.is_set():
+                raise Stopped
+            out.append(run_task(task, tables))
+        return out
+    _TABLES.update(tables)  # set before the pool forks: every worker shares them
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(tasks)),
         mp_context=multiprocessing.get_context("fork"),
@@ -425,8 +440,12 @@ def run(
     workers: int = WORKERS,
     use_cache: bool = True,
     log: Callable[[str], None] = print,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    stopping: threading.Event | None = None,
 ) -> dict[str, Any]:
-    """The backtest of a validated scenario's model settings: cached, else run and cached."""
+    """The backtest of a validated scenario's model settings: cached, else run and cached.
+    `tables`: the validated tables if the caller has them; `stopping`: set it to end a
+    sequential run between two replays (raises Stopped)."""
     from deepstrike import build
 
     started = time.perf_counter()
@@ -446,8 +465,8 @@ def run(
             found["cached"] = True
             return found
     log(f"deepstrike: backtest of {len(tasks)} replays with {workers} workers ...")
-    tables = _tables()
-    results = _run_all(tasks, workers, log)
+    tables = _tables() if tables is None else tables
+    results = _run_all(tasks, workers, log, tables, stopping)
     rows = score_replays(results, tables)
     out = {
         "key": key,
@@ -709,18 +728,20 @@ def table_text(result: Mapping[str, Any]) -> str:
 @dataclass
 class Pending:
     """A backtest started beside a build: already at hand (a cache hit), or running in a
-    process of its own."""
+    thread of the build."""
 
     scenario: Any
     out_root: Path
     result: dict[str, Any] | None = None
-    proc: subprocess.Popen | None = None
+    thread: threading.Thread | None = None
+    error: str = ""
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def stop(self) -> None:
-        """End the process if it still runs (the build failed first)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        """End the run if it still goes (the build failed first): it stops between replays."""
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join()
 
 
 def cached_result(
@@ -739,17 +760,18 @@ def cached_result(
 
 def start(
     scenario: Any,
-    scenario_ref: str,
-    overrides: list[str] | None = None,
     out_root: Path | str = "report",
     use_cache: bool = True,
     tables: Mapping[str, pd.DataFrame] | None = None,
-    workers: int = WORKERS,
     compute: bool = True,
 ) -> Pending:
     """Start the backtest of a build's scenario: a cache hit is read here at once (a warm
-    build spawns nothing); otherwise `deepstrike backtest --cache-only` runs in a process of
-    its own beside the notebooks (a fresh interpreter: no fork of a process with threads)."""
+    build runs nothing); otherwise the replays run one after another in a thread of the
+    build, beside its notebooks. A thread, not a process: the build has already imported the
+    models and validated the tables, which a new interpreter spends seconds of CPU redoing,
+    and while the notebooks run the build's main thread only waits. Not a pool: the
+    notebooks keep both cores busy. The thread's result goes through the cache, as the
+    command's does."""
     pending = Pending(scenario, Path(out_root))
     if use_cache:
         pending.result = cached_result(scenario, out_root, tables)
@@ -757,20 +779,19 @@ def start(
             return pending
     if not compute:
         return pending
-    cmd = [sys.executable, "-m", "deepstrike.backtest", "--scenario", scenario_ref]
-    cmd += ["--out", str(out_root), "--workers", str(workers), "--cache-only"]
-    for item in overrides or []:
-        cmd += ["-p", item]
-    if not use_cache:
-        cmd.append("--no-cache")
 
-    # Like the kernels, the backtest ends with the build however the build ends (kill -9 too).
-    pending.proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        preexec_fn=functools.partial(kernels.die_with_parent, os.getpid()),
-    )
+    def work() -> None:
+        try:
+            pending.result = run(
+                scenario, out_root, 1, use_cache, lambda _line: None, tables, pending.stopping
+            )
+        except Stopped:
+            pending.error = "stopped"
+        except Exception as exc:  # noqa: BLE001 - the briefing goes out without its annex
+            pending.error = f"{type(exc).__name__}: {exc}"
+
+    pending.thread = threading.Thread(target=work, name="deepstrike-backtest", daemon=True)
+    pending.thread.start()
     return pending
 
 
@@ -778,18 +799,14 @@ def finish(
     pending: Pending, tables: Mapping[str, pd.DataFrame] | None = None
 ) -> tuple[dict[str, Any] | None, str]:
     """The backtest's result once it is done, or None and why it is missing."""
-    if pending.result is not None:
-        return pending.result, ""
-    if pending.proc is None:
+    if pending.thread is None:
+        if pending.result is not None:
+            return pending.result, ""
         return None, "no backtest of these settings in the cache (run deepstrike backtest)"
-    _, err = pending.proc.communicate()
-    if pending.proc.returncode != 0:
-        tail = err.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
-        return None, f"backtest failed (exit {pending.proc.returncode}): {tail[0]}"
-    found = cached_result(pending.scenario, pending.out_root, tables)
-    if found is None:
-        return None, "backtest finished but its result is not in the cache"
-    return found, ""
+    pending.thread.join()
+    if pending.error or pending.result is None:
+        return None, f"backtest failed: {pending.error or 'no result'}"
+    return pending.result, ""
 
 
 # ----------------------------------------------------------------- the command
@@ -815,7 +832,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--cache-only",
         action="store_true",
-        help="fill the cache and write nothing else (what a build runs beside its notebooks)",
+        help="fill the cache and write nothing else (what a build does beside its notebooks)",
     )
     return parser
 

@@ -97,6 +97,7 @@ class Outcome:
     path: Path
     seconds: float
     cached: bool = False
+    view: Any = None  # its rendered chapter, when made as the notebook finished
 
 
 @dataclass
@@ -795,12 +796,8 @@ def _build_locked(
     for path in (cache_dir, executed, new_set):
         path.mkdir(parents=True, exist_ok=True)
     pdf_error = None
-    # The backtest: from its cache, or in one process of its own beside the notebooks. One,
-    # not a pool: the notebooks already keep both cores busy, so more backtest workers would
-    # only add their memory (about 200 MB each), not speed.
-    backtest_run = backtest.start(
-        scenario, scenario_ref, overrides, out_root, use_cache, tables, workers=1
-    )
+    # The backtest: from its cache, or in a thread of this process beside the notebooks.
+    backtest_run = backtest.start(scenario, out_root, use_cache, tables)
     try:
         outcomes = _run_chapters(
             scenario, env, cache_dir, executed, new_set / "logs", out_dir, workers, use_cache, log
@@ -919,9 +916,13 @@ def _run_chapters(
                 info = future.result()
                 step = f"[{len(outcomes) + len(failures) + 1}/{total}]"
                 if info["ok"]:
-                    atomic_write(cached, output.read_bytes())
-                    outcomes.append(Outcome(chapter.name, cached, info["seconds"]))
+                    text = output.read_bytes()
+                    atomic_write(cached, text)
                     log(f"  {step} {chapter.notebook:<24} done in {info['seconds']:.1f} s")
+                    # Rendered now, while the other notebooks run: this process only waits
+                    # for them, and the end of the build is one core's work.
+                    view = _chapter_view(chapter, text.decode("utf-8"), cached, use_cache, log)
+                    outcomes.append(Outcome(chapter.name, cached, info["seconds"], view=view))
                 else:
                     if not failures:
                         shutil.rmtree(out_dir / "failed", ignore_errors=True)
@@ -1046,10 +1047,14 @@ def _finish(
     notebooks_out = out_dir / "notebooks"
     notebooks_out.mkdir(exist_ok=True)
     for chapter in CHAPTERS:
-        path = by_name[chapter.name].path
+        outcome = by_name[chapter.name]
+        path = outcome.path
         text = path.read_text(encoding="utf-8")
         collected.update(read_results(json.loads(text)["cells"]))
-        views.append(_chapter_view(chapter, text, path, use_cache, log))
+        view = outcome.view
+        views.append(
+            view if view is not None else _chapter_view(chapter, text, path, use_cache, log)
+        )
         atomic_write(notebooks_out / chapter.notebook, text)
     numbers = {c.name: chapter_numbers(collected, c) for c in CHAPTERS}
     context_of = {"as_of": scenario.as_of.isoformat()}

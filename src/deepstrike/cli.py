@@ -396,6 +396,10 @@ def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "build" and not args.no_cache and _up_to_date(args):
         return EXIT_OK
+    if args.command in ("build", "compare"):
+        from deepstrike import kernels
+
+        kernels.start_server()  # its preload overlaps the imports and checks that follow
     from deepstrike.build import BuildBusy, BuildError
     from deepstrike.data import DataError
     from deepstrike.params import ParamError

@@ -376,11 +376,28 @@ def die_with(pid: int) -> None:
     threading.Thread(target=wait, name="die-with-build", daemon=True).start()
 
 
+def _server_context() -> Any:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([*SERVER_PRELOAD, *KERNEL_PRELOAD])
+    return ctx
+
+
+def start_server() -> None:
+    """Start the notebook workers' fork server now, without waiting for it: it spends seconds
+    of one core importing what kernels need, which can overlap the build's own start (its
+    imports, data validation, cache keys) instead of following it. A pool made later uses
+    this server. A build whose notebooks all come from the cache leaves it unused; it ends
+    with the build either way."""
+    from multiprocessing import forkserver
+
+    _server_context()
+    forkserver.ensure_running()
+
+
 def notebook_pool(workers: int, build_pid: int) -> ProcessPoolExecutor:
     """Workers for the notebooks, forked from a server that holds what kernels import (see
     the module's docstring)."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([*SERVER_PRELOAD, *KERNEL_PRELOAD])
+    ctx = _server_context()
     # One notebook per worker: a kernel is forked from its worker before anything else runs
     # there, and a worker that has driven a notebook holds an event loop and a ZeroMQ context
     # that a fork must not copy. A new worker is a fork of the warm server, so this is cheap.
