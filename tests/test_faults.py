@@ -351,6 +351,13 @@ def test_a_failing_notebook_is_still_written_with_its_error(tmp_path: Path) -> N
     assert any(o.get("text", "").strip() == "before" for o in outputs), "and what ran before"
 
 
+def test_a_notebook_whose_kernel_dies_is_written_with_what_ran(tmp_path: Path) -> None:
+    info, nb = _run_in_pool(tmp_path, ["print('before')", "import os\nos._exit(3)", "1"])
+    assert not info["ok"] and "Dead" in info["ename"], info
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert any(o.get("text", "").strip() == "before" for o in outputs)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork")
 def test_a_forked_kernel_never_launched_ends_and_is_reaped() -> None:
     forked = kernels.ForkedKernel()

@@ -245,22 +245,24 @@ ENGINE = "deepstrike-save-at-end"
 
 @functools.cache
 def _engine() -> str:
-    """papermill's nbclient engine, except that it writes the executed notebook once, at the
+    """papermill's nbclient engine, except that the executed notebook is written once, at the
     end, not at the start and end of every cell: each write serialises and validates the
     whole notebook, plotly figures and all, and for our notebooks these writes cost about as
-    much CPU as the models. The end comes however execution ends (papermill's
-    notebook_complete runs in a finally), so a failed notebook is still written with its
-    error; only a killed build leaves no partial notebook, which it never reads."""
+    much CPU as the models. On success papermill's own last write is the one; a failed cell
+    is written by papermill with its error (it ends the cells without raising); any other
+    failure (a dead kernel, a timeout) lets notebook_complete write what ran. Only a killed
+    build leaves no partial notebook, which it never reads."""
     from papermill.engines import NBClientEngine, papermill_engines
 
     class SaveAtEnd(NBClientEngine):
         @classmethod
         def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
-            nb_man.save = lambda **_kw: None  # shadows the method while cells run
+            nb_man.save = lambda **_kw: None  # shadows the method
             try:
                 return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
-            finally:
+            except BaseException:
                 del nb_man.save  # notebook_complete, next, writes with the method
+                raise
 
     papermill_engines.register(ENGINE, SaveAtEnd)
     return ENGINE
