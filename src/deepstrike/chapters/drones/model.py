@@ -22,6 +22,7 @@ from scipy import optimize, special, stats
 from scipy.optimize import linprog
 
 from deepstrike import geo
+from deepstrike.chapters.drones.order_stats import interval_and_median, medians
 from deepstrike.chapters.drones.params import DONATED_GROUPS, DronesParams
 from deepstrike.language import Quantity
 
@@ -312,11 +313,12 @@ def check_record(
     out = record.copy()
     lo_q, hi_q = (100 - interval_pct) / 2, 100 - (100 - interval_pct) / 2
     cols: dict[str, list[float]] = {"model_low": [], "model_median": [], "model_high": []}
+    ew, kill, most = np.clip(ew, 0, 1), np.clip(kill, 0, 1), np.floor(capacity)
     for r in record.itertuples():
-        lost = rng.binomial(r.n, np.clip(ew, 0, 1))
+        lost = rng.binomial(r.n, ew)
         flying = r.n - lost
-        engaged = np.minimum(flying, np.floor(capacity)).astype(int)
-        downed = rng.binomial(engaged, np.clip(kill, 0, 1))
+        engaged = np.minimum(flying, most).astype(int)
+        downed = rng.binomial(engaged, kill)
         share = (flying - downed) / r.n
         lo, med, hi = np.percentile(share, [lo_q, 50, hi_q])
         cols["model_low"].append(float(lo))
@@ -397,13 +399,17 @@ class DroneRun:
         """(low, median, high, interpolated median) of cost per effective hit, per system."""
         key = (hardness, float(interval_pct))
         if key not in self._spread:
-            values = self.cpeh[hardness]
-            lo, med, hi = quantiles(values, interval_pct)
-            self._spread[key] = (lo, med, hi, np.median(values, axis=1))
+            self._spread[key] = interval_and_median(self.cpeh[hardness], interval_pct)
         return self._spread[key]
 
 
-def simulate(systems: pd.DataFrame, p: DronesParams, air: AirDefence, seed: int) -> DroneRun:
+def simulate(
+    systems: pd.DataFrame,
+    p: DronesParams,
+    air: AirDefence,
+    seed: int,
+    like: DroneRun | None = None,
+) -> DroneRun:
     """Cost per effective hit = unit cost / (P(arrive) x P(hit) x P(effect)), per draw.
 
     Uncertain inputs: unit cost and payload (triangular over low/central/high), the drone air
@@ -411,9 +417,44 @@ def simulate(systems: pd.DataFrame, p: DronesParams, air: AirDefence, seed: int)
     profile, the hit probability (drone or missile), and the payload scales of soft and hard
     targets. The air defence and the target scales are common to all systems in a draw (common
     random numbers), so systems are compared under the same conditions.
+
+    `like` is a run of the same systems, parameters, seed and number of draws under another air
+    defence. Every draw but the air defence's is then the one this run would make itself, so it
+    is taken from there rather than drawn again: the comparison under the priors costs only the
+    air-defence arithmetic, and its result is the same either way (a test holds it to that).
     """
+    draws = len(air.ew)
+    profile = systems["profile"].to_numpy()
+    is_drone = (profile == "drone")[:, None]
+    if like is None:
+        cost, payload, missile_kill, p_hit, p_eff = _system_draws(systems, p, draws, seed)
+    elif like.draws != draws or not like.systems["system_id"].equals(systems["system_id"]):
+        raise ValueError("simulate(like=...) needs a run of the same systems and draws")
+    else:
+        # The drone rows of like.p_kill came from its air defence and are replaced below.
+        cost, payload, missile_kill, p_hit, p_eff = (
+            like.cost,
+            like.payload,
+            like.p_kill,
+            like.p_hit,
+            like.p_effect,
+        )
+    raid = np.where(is_drone[:, 0], p.raid_size_drone, p.salvo_size_missile)[:, None]
+    p_kill = np.where(is_drone, air.p_kill[None, :], missile_kill)
+    ew = np.where(is_drone, air.ew[None, :], 0.0)
+    p_arr = p_arrive(p_kill, raid, air.capacity[None, :], ew)
+    with np.errstate(divide="ignore"):
+        cpeh = {h: cost / (p_arr * p_hit * p_eff[h]) for h in HARDNESS}
+    return DroneRun(systems, cost, payload, p_kill, p_arr, p_hit, p_eff, cpeh)
+
+
+def _system_draws(
+    systems: pd.DataFrame, p: DronesParams, draws: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The draws that do not depend on the air defence: cost, payload, an engaged missile's
+    kill probability, hit probability, and the chance of effect per target hardness."""
     rng = np.random.default_rng(seed)
-    n, draws = len(systems), len(air.ew)
+    n = len(systems)
     cost = _triangular(
         rng,
         systems["unit_cost_usd_low"],
@@ -440,28 +481,15 @@ def simulate(systems: pd.DataFrame, p: DronesParams, air: AirDefence, seed: int)
         "ballistic": (p.p_kill_ballistic_low, p.p_kill_ballistic_high),
     }
     profile = systems["profile"].to_numpy()
-    is_drone = (profile == "drone")[:, None]
     propeller = (systems["system_class"] == "drone").to_numpy()
     kill_lo = np.array([kill[x][0] for x in profile], float)[:, None]
     kill_hi = np.array([kill[x][1] for x in profile], float)[:, None]
     hit_lo = np.where(propeller, p.p_hit_drone_low, p.p_hit_missile_low)[:, None]
     hit_hi = np.where(propeller, p.p_hit_drone_high, p.p_hit_missile_high)[:, None]
-    raid = np.where(is_drone[:, 0], p.raid_size_drone, p.salvo_size_missile)[:, None]
-    p_kill = np.where(is_drone, air.p_kill[None, :], kill_lo + (kill_hi - kill_lo) * u_kill)
-    ew = np.where(is_drone, air.ew[None, :], 0.0)
+    missile_kill = kill_lo + (kill_hi - kill_lo) * u_kill
     p_hit = hit_lo + (hit_hi - hit_lo) * u_hit
-    p_arr = p_arrive(p_kill, raid, air.capacity[None, :], ew)
     p_eff = {h: p_effect(payload, scales[h][None, :]) for h in HARDNESS}
-    with np.errstate(divide="ignore"):
-        cpeh = {h: cost / (p_arr * p_hit * p_eff[h]) for h in HARDNESS}
-    return DroneRun(systems, cost, payload, p_kill, p_arr, p_hit, p_eff, cpeh)
-
-
-def quantiles(values: np.ndarray, interval_pct: float, axis: int = -1) -> np.ndarray:
-    """Interval ends and median of the draws. No interpolation between draws, so a weapon that
-    never gets through in some draws (cost per hit infinite) gives inf, not nan."""
-    tail = (100 - interval_pct) / 2
-    return np.percentile(values, [tail, 50, 100 - tail], axis=axis, method="inverted_cdf")
+    return cost, payload, missile_kill, p_hit, p_eff
 
 
 def cpeh_summary(run: DroneRun, interval_pct: float) -> pd.DataFrame:
@@ -469,13 +497,12 @@ def cpeh_summary(run: DroneRun, interval_pct: float) -> pd.DataFrame:
     rows = []
     if len(run.systems):
         # One median per system along the draws, shared by both hardnesses.
-        p_arrive, p_hit = np.median(run.p_arrive, axis=1), np.median(run.p_hit, axis=1)
-        unit_cost = np.median(run.cost, axis=1)
+        p_arrive, p_hit, unit_cost = (medians(v) for v in (run.p_arrive, run.p_hit, run.cost))
     for h in HARDNESS:
         if not len(run.systems):
             continue
         lo, med, hi, _ = run.spread(h, interval_pct)
-        p_eff = np.median(run.p_effect[h], axis=1)
+        p_eff = medians(run.p_effect[h])
         for i, s in enumerate(run.systems.itertuples()):
             rows.append(
                 {
@@ -499,6 +526,19 @@ def cpeh_summary(run: DroneRun, interval_pct: float) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=None if rows else columns)
 
 
+def _by_distinct_row(values: np.ndarray, summarise: Any) -> list[np.ndarray]:
+    """summarise(rows) -> per-row summaries, computed once per run of equal adjacent rows.
+
+    Raids too small to saturate any draw's defence give the same row bit for bit (the whole
+    raid is engaged), so about half the saturation grid needs no partition of its draws."""
+    if not len(values):
+        return list(summarise(values))
+    new_row = np.ones(len(values), bool)
+    new_row[1:] = (values[1:] != values[:-1]).any(axis=1)
+    owner = np.cumsum(new_row) - 1
+    return [np.asarray(s)[owner] for s in summarise(values[new_row])]
+
+
 def saturation_grid(raid_max: int = SATURATION_RAID_MAX) -> np.ndarray:
     return np.unique(np.geomspace(1, raid_max, 40).round().astype(int))
 
@@ -514,14 +554,15 @@ def saturation_curve(
     base = p_arrive(
         prior.p_kill[None, :], raids[:, None], prior.capacity[None, :], prior.ew[None, :]
     )
-    lo, med, hi = quantiles(arr, interval_pct, axis=1)
+    lo, med, hi, _ = _by_distinct_row(arr, lambda x: interval_and_median(x, interval_pct))
+    (prior_median,) = _by_distinct_row(base, lambda x: [medians(x)])
     return pd.DataFrame(
         {
             "raid_size": raids.astype(int),
             "p_arrive": med.astype(float),
             "low": lo.astype(float),
             "high": hi.astype(float),
-            "prior": np.median(base, axis=1).astype(float),
+            "prior": prior_median.astype(float),
         },
         columns=["raid_size", "p_arrive", "low", "high", "prior"],
     )
@@ -1114,7 +1155,9 @@ def analyse(
     eligible = systems["system_id"].map(reached).fillna(0).to_numpy() > 0
     bands = band_comparison(run, breach, targets, p.interval_pct)
     bands_prior = (
-        band_comparison(simulate(systems, p, prior_air, seed), breach, targets, p.interval_pct)
+        band_comparison(
+            simulate(systems, p, prior_air, seed, like=run), breach, targets, p.interval_pct
+        )
         if air.calibrated
         else bands
     )
