@@ -530,7 +530,7 @@ def _by_distinct_row(values: np.ndarray, summarise: Any) -> list[np.ndarray]:
     """summarise(rows) -> per-row summaries, computed once per run of equal adjacent rows.
 
     Raids too small to saturate any draw's defence give the same row bit for bit (the whole
-    raid is engaged), so about half the saturation grid needs no partition of its draws."""
+    raid is engaged), so about half the saturation grid needs no sort of its draws."""
     if not len(values):
         return list(summarise(values))
     new_row = np.ones(len(values), bool)
